@@ -1,0 +1,17 @@
+/**
+ * The environment contract of the validate stage Lambda: the construct sets these variables from
+ * config, the handler parses `process.env` with the same schema once at module scope.
+ */
+import { z } from 'zod';
+
+/** Variables the validate handler reads. `DATASET_SCHEMA` is the config's `dataset` section as JSON. */
+export const validateEnvSchema = z.object({
+  DATA_BUCKET: z.string().min(3),
+  ARTIFACT_BUCKET: z.string().min(3),
+  DATASET_SCHEMA: z.string().min(2),
+  POWERTOOLS_SERVICE_NAME: z.string().default('validate'),
+  POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+/** The parsed environment of the validate Lambda. */
+export type ValidateEnv = z.infer<typeof validateEnvSchema>;

@@ -37,7 +37,7 @@ export class ConfigError extends Error {
 /** Render problems one per line: `path: received X — expected Y`. */
 export function formatProblems(source: string, problems: readonly ConfigProblem[]): string {
   const lines = problems.map((p) => `  - ${p.path}: received ${p.received} — expected ${p.expected}`);
-  return `invalid config ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
+  return `invalid config in ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
 }
 
 function render(value: unknown): string {
@@ -144,13 +144,13 @@ export interface ConfigSelector {
  */
 export function loadConfig(selector: ConfigSelector, configDir = CONFIG_DIR): PlatformConfig {
   if (selector.env && selector.config) {
-    throw new ConfigError('command line', [{ path: '--env/--config', received: `both`, expected: 'one of --env NAME or --config FILE' }]);
+    throw new ConfigError('the command line', [{ path: '--env/--config', received: `both`, expected: 'one of --env NAME or --config FILE' }]);
   }
   if (selector.config) return loadConfigFile(resolve(selector.config));
   const env = selector.env ?? 'dev';
   const known = listEnvironments(configDir);
   if (!known.includes(env)) {
-    throw new ConfigError('command line', [{ path: '--env', received: render(env), expected: `one of the environments in config/: ${known.join(', ')}` }]);
+    throw new ConfigError('the command line', [{ path: '--env', received: render(env), expected: `one of the environments in config/: ${known.join(', ')}` }]);
   }
   return loadConfigFile(join(configDir, `${env}.json`), env);
 }

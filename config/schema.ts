@@ -101,7 +101,8 @@ const labelSchema = z.strictObject({
   threshold: z.number(),
 });
 
-const datasetSchema = z.strictObject({
+/** The dataset section: columns, target, task, split, file rules. */
+export const datasetSchema = z.strictObject({
   format: z.enum(['auto', 'csv', 'jsonl', 'parquet']).default('auto').describe('file format; auto decides by extension'),
   delimiter: z.string().length(1).default(',').describe('CSV field delimiter'),
   columns: z.record(columnName, columnSchema).refine((c) => Object.keys(c).length > 0, 'at least one column'),
@@ -113,7 +114,7 @@ const datasetSchema = z.strictObject({
   rowCount: z
     .strictObject({ min: z.number().int().nonnegative().optional(), max: z.number().int().positive().optional() })
     .default({ min: 1 }),
-  maxFileMb: z.number().int().positive().max(51200).default(2048).describe('largest single file accepted (Parquet is read whole: see README)'),
+  maxFileMb: z.number().int().positive().max(5120).default(2048).describe('largest single file accepted (Parquet is read whole: see README)'),
 });
 
 const datetimePart = z.enum(['dayOfWeek', 'month', 'hour', 'dayOfYear', 'dayOfMonth', 'minuteOfDay']);

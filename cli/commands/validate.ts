@@ -1,0 +1,65 @@
+/**
+ * `mlops validate FILE [--env NAME | --config FILE] [--json]`: validate a local file with the same core
+ * as the pipeline's validate stage. Exit 0 valid, 1 invalid (report printed), 2 usage or config error.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { PlatformConfig } from '../../config/schema';
+import { localFileSource } from '../../lambda/core/validation/local-source';
+import type { ExpectationResult, ValidationReport } from '../../lambda/core/validation/report';
+import { validateDataset } from '../../lambda/core/validation/validate-dataset';
+import { EXIT, UsageError } from '../errors';
+import { colour, formatBytes, type Output } from '../output';
+
+/** Options of `mlops validate`. */
+export interface ValidateCommandOptions {
+  readonly json?: boolean;
+}
+
+/** Run `mlops validate` on one file; returns the exit code. */
+export async function validateCommand(file: string, config: PlatformConfig, options: ValidateCommandOptions, output: Output): Promise<number> {
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  if (!statSync(file).isFile()) throw new UsageError(`not a file: ${file}`);
+  const { report, profile } = await validateDataset(localFileSource(file), config.dataset);
+  if (options.json) {
+    output.out(JSON.stringify({ report, profile }, null, 2));
+  } else {
+    for (const line of renderReport(report)) output.out(line);
+  }
+  return report.success ? EXIT.ok : EXIT.failed;
+}
+
+/** The report for people: verdict, failures with samples, failed expectations. */
+export function renderReport(report: ValidationReport): string[] {
+  const lines: string[] = [];
+  const verdict = report.success ? colour.green('✓ valid') : colour.red('✗ invalid');
+  const seconds = (report.meta.durationMs / 1000).toFixed(2);
+  lines.push(`${verdict}  ${report.source.name}  (${report.source.format}, ${formatBytes(report.source.bytes)}, ${report.rowCount.toLocaleString('en-US')} rows, ${seconds} s)`);
+  for (const failure of report.failures) {
+    if (failure.kind === 'expectations_failed') continue;
+    lines.push(`  ${colour.red(failure.kind)}: ${failure.message}`);
+    for (const s of failure.samples ?? []) lines.push(colour.dim(`      row ${s.row}: ${String(s.value)}`));
+  }
+  const { successfulExpectations, evaluatedExpectations } = report.statistics;
+  if (evaluatedExpectations > 0) lines.push(`  expectations: ${successfulExpectations} of ${evaluatedExpectations} passed`);
+  for (const result of report.results) if (!result.success) lines.push(...renderFailedExpectation(result));
+  return lines;
+}
+
+function renderFailedExpectation(r: ExpectationResult): string[] {
+  const { column, ...kwargs } = r.kwargs;
+  const args = Object.entries(kwargs)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+  const head = `    ${colour.red('✗')} ${column !== undefined ? `${String(column)}  ` : ''}${r.expectationType}  ${args}`;
+  const lines = [head];
+  if (r.result.unexpectedCount !== undefined) {
+    lines.push(`        ${r.result.unexpectedCount.toLocaleString('en-US')} unexpected (${r.result.unexpectedPercent}% of non-null values)`);
+    const samples = (r.result.partialUnexpectedList ?? []).slice(0, 5).map((s) => `row ${s.row}: ${JSON.stringify(s.value)}`);
+    if (samples.length > 0) lines.push(colour.dim(`        e.g. ${samples.join(', ')}`));
+  } else if (r.result.details) {
+    lines.push(`        ${JSON.stringify(r.result.details)}`);
+  } else {
+    lines.push(`        observed ${JSON.stringify(r.result.observedValue)}`);
+  }
+  return lines;
+}

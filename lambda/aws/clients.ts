@@ -1,0 +1,36 @@
+/**
+ * The one factory for AWS SDK clients. The only thing that changes when the platform runs locally is
+ * the endpoint: `AWS_ENDPOINT_URL_S3` (the SDK's standard variable) points S3 at the local server,
+ * which also needs path-style addressing.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+
+let s3: S3Client | undefined;
+
+/** Options that override what the environment says (tests, the local platform). */
+export interface S3ClientOptions {
+  /** Endpoint URL; default: `AWS_ENDPOINT_URL_S3`, else the regional AWS endpoint. */
+  readonly endpoint?: string;
+  /** Region; default: `AWS_REGION`, else us-east-1. */
+  readonly region?: string;
+  /** Static credentials (the local S3 server takes fixed ones); default: the standard chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** Build an S3 client. Checksums only where S3 requires them: streamed bodies stay byte-exact everywhere. */
+export function createS3Client(options: S3ClientOptions = {}): S3Client {
+  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
+  return new S3Client({
+    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** The process-wide S3 client, created on first use (reused across Lambda invocations). */
+export function s3Client(): S3Client {
+  s3 ??= createS3Client();
+  return s3;
+}

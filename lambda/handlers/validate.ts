@@ -1,0 +1,65 @@
+/**
+ * Validate stage Lambda: parse the event and environment, run the validation stage on the S3 object,
+ * return the verdict the pipeline branches on. Bad data is a verdict, not an error; a bad event or a
+ * storage failure is a named error.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { parseDatasetSchema } from '../core/validation/dataset-schema';
+import { runValidationStage, type ValidationStageResult } from '../core/validation/stage';
+import { s3Client } from '../aws/clients';
+import { copyObject, putJson, s3DatasetSource } from '../aws/s3-store';
+import { validateEnvSchema } from '../env/validate-env';
+
+const env = validateEnvSchema.parse(process.env);
+const dataset = parseDatasetSchema(env.DATASET_SCHEMA);
+const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
+
+/** The event: the object to validate (from the pipeline's input) and the run it belongs to. */
+export const validateEventSchema = z.object({
+  runId: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/, 'letters, digits, dot, dash or underscore (1–80)'),
+  bucket: z.string().min(3).optional(),
+  key: z.string().min(1),
+  versionId: z.string().min(1).optional(),
+});
+
+/** The validate handler's input. */
+export type ValidateEvent = z.infer<typeof validateEventSchema>;
+
+/** The event did not have the shape the stage needs. */
+export class InvalidEventError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidEventError';
+  }
+}
+
+/** Lambda entry point. */
+export async function handler(event: unknown): Promise<ValidationStageResult> {
+  const parsed = validateEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+    throw new InvalidEventError(`validate event is invalid: ${problems}`, { cause: parsed.error });
+  }
+  const { runId, key, versionId } = parsed.data;
+  const bucket = parsed.data.bucket ?? env.DATA_BUCKET;
+  if (bucket !== env.DATA_BUCKET) {
+    throw new InvalidEventError(`validate reads only the data bucket ${env.DATA_BUCKET}, got ${bucket}`);
+  }
+  const client = s3Client();
+  const ref = { bucket, key, ...(versionId ? { versionId } : {}) };
+  const source = await s3DatasetSource(client, ref);
+  const pinned = { ...ref, ...(source.versionId ? { versionId: source.versionId } : {}) };
+  const { profile: _profile, ...result } = await runValidationStage({
+    runId,
+    source,
+    dataset,
+    store: {
+      putArtifactJson: (k, v) => putJson(client, env.ARTIFACT_BUCKET, k, v),
+      putDataJson: (k, v) => putJson(client, env.DATA_BUCKET, k, v),
+      copySourceTo: (k) => copyObject(client, pinned, { bucket: env.DATA_BUCKET, key: k }),
+    },
+  });
+  logger.info('validation finished', { runId, key, verdict: result.verdict, rowCount: result.rowCount, failures: result.failures });
+  return result;
+}

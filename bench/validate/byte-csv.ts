@@ -67,11 +67,11 @@ export class RowView {
    */
   num(i: number): number {
     const buf = this.buf;
-    let p = this.starts[i];
-    const end = this.ends[i];
+    let p = this.starts[i]!;
+    const end = this.ends[i]!;
     if (p === end) return NaN;
     let neg = false;
-    const c0 = buf[p];
+    const c0 = buf[p]!;
     if (c0 === MINUS) {
       neg = true;
       p++;
@@ -81,7 +81,7 @@ export class RowView {
     const digitsStart = p;
     let v = 0;
     while (p < end) {
-      const d = buf[p] - ZERO;
+      const d = buf[p]! - ZERO;
       if (d < 0 || d > 9) break;
       v = v * 10 + d;
       p++;
@@ -156,7 +156,7 @@ export class ByteCsvParser {
 
     while (pos < len) {
       if (nf === row.starts.length) row.grow();
-      let c = buf[pos];
+      let c = buf[pos]!;
 
       if (c === QUOTE) {
         // quoted field: find the closing quote, skipping "" escapes
@@ -183,10 +183,10 @@ export class ByteCsvParser {
         nf++;
         pos = q + 1;
         if (pos < len) {
-          c = buf[pos];
+          c = buf[pos]!;
           if (c === CR) {
             if (pos + 1 < len) {
-              if (buf[pos + 1] === LF) c = buf[++pos];
+              if (buf[pos + 1] === LF) c = buf[++pos]!;
             } else if (!final) {
               return rowStart; // can't tell yet whether CRLF follows
             } else {
@@ -202,7 +202,7 @@ export class ByteCsvParser {
         const start = pos;
         while (c !== COMMA && c !== LF) {
           if (++pos === len) break;
-          c = buf[pos];
+          c = buf[pos]!;
         }
         if (pos === len && !final) return rowStart;
         let end = pos;

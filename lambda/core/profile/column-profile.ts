@@ -14,6 +14,15 @@ import { QuantileSketch, type QuantileSketchJson } from './quantile-sketch';
 /** Distinct categories kept exactly; later new values only add to `otherCount`. */
 export const DEFAULT_CATEGORY_CAP = 1000;
 
+/**
+ * One category's count. `checked` belongs to the validator: it memoises whether the value passed the
+ * column's checks (0 unchecked, 1 passed, 2 failed), so a repeated category is checked once.
+ */
+export interface CategoryCount {
+  n: number;
+  checked: 0 | 1 | 2;
+}
+
 /** Fixed histogram edges: `edges[i] <= x < edges[i+1]`, plus underflow and overflow counts. */
 export interface HistogramJson {
   readonly edges: readonly number[];
@@ -130,7 +139,7 @@ export class ColumnProfiler {
   private max = Number.NEGATIVE_INFINITY;
   private readonly sketch: QuantileSketch | null;
   private readonly histogram: Histogram | null;
-  private readonly frequencies: Map<string, number> | null;
+  private readonly frequencies: Map<string, CategoryCount> | null;
   private otherCount = 0;
   private truncated = false;
 
@@ -172,18 +181,34 @@ export class ColumnProfiler {
     this.histogram!.add(x);
   }
 
-  /** Record a categorical value (booleans as "true"/"false"). */
-  addCategory(value: string): void {
+  /**
+   * Record a categorical value (booleans as "true"/"false"). Returns the value's counter, or undefined
+   * when the cap of distinct values is reached and it was counted as "other".
+   */
+  addCategory(value: string): CategoryCount | undefined {
     this.count++;
     this.n++;
     const map = this.frequencies!;
     const seen = map.get(value);
-    if (seen !== undefined) map.set(value, seen + 1);
-    else if (map.size < this.categoryCap) map.set(copyString(value), 1);
-    else {
-      this.otherCount++;
-      this.truncated = true;
+    if (seen !== undefined) {
+      seen.n++;
+      return seen;
     }
+    if (map.size < this.categoryCap) {
+      const entry: CategoryCount = { n: 1, checked: 0 };
+      map.set(copyString(value), entry);
+      return entry;
+    }
+    this.otherCount++;
+    this.truncated = true;
+    return undefined;
+  }
+
+  /** Count one more occurrence of a category whose counter the caller already holds (from {@link addCategory}). */
+  addKnownCategory(entry: CategoryCount): void {
+    this.count++;
+    this.n++;
+    entry.n++;
   }
 
   /** Fold another profiler of the same column (disjoint rows) into this one. */
@@ -206,10 +231,10 @@ export class ColumnProfiler {
       mergeHistogram(this.histogram!, other.histogram!);
     } else if (this.frequencies && other.frequencies) {
       this.n += other.n;
-      for (const [value, c] of other.frequencies) {
+      for (const [value, { n: c }] of other.frequencies) {
         const seen = this.frequencies.get(value);
-        if (seen !== undefined) this.frequencies.set(value, seen + c);
-        else if (this.frequencies.size < this.categoryCap) this.frequencies.set(value, c);
+        if (seen !== undefined) seen.n += c;
+        else if (this.frequencies.size < this.categoryCap) this.frequencies.set(value, { n: c, checked: 0 });
         else {
           this.otherCount += c;
           this.truncated = true;
@@ -247,7 +272,7 @@ export class ColumnProfiler {
         },
       };
     }
-    const sorted = [...this.frequencies!.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const sorted = [...this.frequencies!.entries()].map(([v, c]) => [v, c.n] as const).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     return {
       ...base,
       categorical: {
@@ -276,7 +301,7 @@ export class ColumnProfiler {
       p.histogram.underflow = json.numeric.histogram.underflow;
       p.histogram.overflow = json.numeric.histogram.overflow;
     } else if (json.categorical && p.frequencies) {
-      for (const [value, c] of Object.entries(json.categorical.frequencies)) p.frequencies.set(value, c);
+      for (const [value, c] of Object.entries(json.categorical.frequencies)) p.frequencies.set(value, { n: c, checked: 0 });
       p.n = Object.values(json.categorical.frequencies).reduce((a, b) => a + b, 0) + json.categorical.otherCount;
       p.otherCount = json.categorical.otherCount;
       p.truncated = json.categorical.truncated;

@@ -70,6 +70,9 @@ export class QuantileSketch {
   private readonly negative = new BucketStore();
   private zeroCount = 0;
   private total = 0;
+  // Consecutive values repeat often (sorted timestamps, small integers): reuse the last bucket key.
+  private lastValue = Number.NaN;
+  private lastKey = 0;
 
   constructor(relativeAccuracy = DEFAULT_RELATIVE_ACCURACY) {
     if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) throw new RangeError(`relativeAccuracy must be in (0, 1), got ${relativeAccuracy}`);
@@ -85,10 +88,18 @@ export class QuantileSketch {
 
   /** Add one finite value. */
   add(value: number, count = 1): void {
-    if (value > MIN_INDEXABLE) this.positive.add(Math.ceil(Math.log(value) / this.logGamma), count);
-    else if (value < -MIN_INDEXABLE) this.negative.add(Math.ceil(Math.log(-value) / this.logGamma), count);
+    if (value > MIN_INDEXABLE) this.positive.add(this.keyOf(value), count);
+    else if (value < -MIN_INDEXABLE) this.negative.add(this.keyOf(-value), count);
     else this.zeroCount += count;
     this.total += count;
+  }
+
+  private keyOf(magnitude: number): number {
+    if (magnitude === this.lastValue) return this.lastKey;
+    const key = Math.ceil(Math.log(magnitude) / this.logGamma);
+    this.lastValue = magnitude;
+    this.lastKey = key;
+    return key;
   }
 
   /** Add every bucket of another sketch with the same accuracy. */

@@ -4,10 +4,22 @@
  * datetime range — each with its own unexpected count and samples, and the column's `mostly`.
  */
 import type { ColumnConfig } from '../../../config/schema';
-import { ColumnProfiler, linearEdges } from '../profile/column-profile';
+import { ColumnProfiler, linearEdges, type CategoryCount, type ColumnProfileJson } from '../profile/column-profile';
 import type { CsvRecord } from './csv-parser';
-import { UnexpectedCollector, percent, type ExpectationResult } from './report';
+import { UnexpectedCollector, percent, type CollectorState, type ExpectationResult } from './report';
 import { isNullCell, parseBoolean, parseDateTime, parseDateTimeString, parseInteger, parseNumber, parseText } from './values';
+
+/** The plain-data state of a {@link ColumnValidator}. */
+export interface ColumnValidatorState {
+  readonly elementCount: number;
+  readonly missingCount: number;
+  readonly collectors: readonly CollectorState[];
+  readonly profile: ColumnProfileJson;
+}
+
+/** `CategoryCount.checked` states. */
+const PASSED = 1;
+const FAILED = 2;
 
 /** Bins of the fixed-edge histogram when a column declares both bounds. */
 const BOUNDED_BINS = 50;
@@ -35,14 +47,14 @@ export class ColumnValidator {
   private readonly regexCheck = new UnexpectedCollector();
   private readonly lengths = new UnexpectedCollector();
   private readonly kind: ColumnConfig['type'];
+  /** Counters of short ASCII values by their packed key (see {@link packShortAscii}). */
+  private readonly shortValues = new Map<number, CategoryCount>();
   private readonly min: number | undefined;
   private readonly max: number | undefined;
   private readonly allowed: Set<string> | undefined;
   private readonly regex: RegExp | undefined;
   private readonly minLength: number | undefined;
   private readonly maxLength: number | undefined;
-  /** Memo of category values already checked against regex and set (categories repeat). */
-  private readonly seenGood = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -99,29 +111,36 @@ export class ColumnValidator {
       }
       case 'category':
       case 'string': {
-        const s = parseText(raw);
-        if (s === undefined) return this.invalid(row, raw);
-        if (!this.seenGood.has(s)) {
-          let good = true;
-          if (this.allowed && !this.allowed.has(s)) {
-            this.inSet.add(row, raw);
-            good = false;
-          }
-          if (this.regex && !this.regex.test(s)) {
-            this.regexCheck.add(row, raw);
-            good = false;
-          }
-          if ((this.minLength !== undefined && s.length < this.minLength) || (this.maxLength !== undefined && s.length > this.maxLength)) {
-            this.lengths.add(row, raw);
-            good = false;
-          }
-          // Only categories are memoised: their values repeat, and the memo is capped.
-          if (good && this.kind === 'category' && this.seenGood.size < 10_000) this.seenGood.add((' ' + s).slice(1));
-        }
-        this.profiler.addCategory(s);
+        const text = parseText(raw);
+        if (text === undefined) return this.invalid(row, raw);
+        this.acceptText(text, row, raw);
         return;
       }
     }
+  }
+
+  /**
+   * Profile a text value and check it once per distinct value (unless it failed: then every time).
+   * Returns the value's counter (undefined past the cap of distinct values).
+   */
+  private acceptText(s: string, row: number, raw: unknown): CategoryCount | undefined {
+    const entry = this.profiler.addCategory(s);
+    if (entry !== undefined && entry.checked === PASSED) return entry;
+    let good = true;
+    if (this.allowed && !this.allowed.has(s)) {
+      this.inSet.add(row, raw);
+      good = false;
+    }
+    if (this.regex && !this.regex.test(s)) {
+      this.regexCheck.add(row, raw);
+      good = false;
+    }
+    if ((this.minLength !== undefined && s.length < this.minLength) || (this.maxLength !== undefined && s.length > this.maxLength)) {
+      this.lengths.add(row, raw);
+      good = false;
+    }
+    if (entry !== undefined) entry.checked = good ? PASSED : FAILED;
+    return entry;
   }
 
   /**
@@ -151,12 +170,54 @@ export class ColumnValidator {
       this.profiler.addNumber(t);
       return;
     }
+    if ((kind === 'category' || kind === 'string') && !record.isEmpty(i)) {
+      this.elementCount++;
+      // Short ASCII values (airport codes, flags, states) are looked up by a number packed from their
+      // characters: no string is made and no string is hashed for a value seen before.
+      const packed = packShortAscii(record, i);
+      if (packed >= 0) {
+        const entry = this.shortValues.get(packed);
+        if (entry !== undefined && entry.checked === PASSED) {
+          this.profiler.addKnownCategory(entry);
+          return;
+        }
+        const s = record.str(i);
+        const added = this.acceptText(s, row, s);
+        if (added !== undefined && entry === undefined) this.shortValues.set(packed, added);
+        return;
+      }
+      const s = record.str(i);
+      this.acceptText(s, row, s);
+      return;
+    }
     this.accept(record.isEmpty(i) ? undefined : record.str(i), row);
   }
 
   private invalid(row: number, raw: unknown): void {
     this.typeCheck.add(row, raw);
     this.profiler.addInvalid();
+  }
+
+  /** Plain-data state, to merge the validation of a file's parts (worker threads, Distributed Map). */
+  toState(): ColumnValidatorState {
+    return {
+      elementCount: this.elementCount,
+      missingCount: this.missingCount,
+      collectors: this.collectors().map((c) => c.toState()),
+      profile: this.profiler.toJSON(),
+    };
+  }
+
+  /** Fold in the state of a later part of the file whose rows start after `rowOffset`. */
+  mergeState(state: ColumnValidatorState, rowOffset: number): void {
+    this.elementCount += state.elementCount;
+    this.missingCount += state.missingCount;
+    this.collectors().forEach((c, i) => c.mergeFrom(state.collectors[i]!, rowOffset));
+    this.profiler.merge(ColumnProfiler.fromJSON(state.profile));
+  }
+
+  private collectors(): UnexpectedCollector[] {
+    return [this.notNull, this.typeCheck, this.between, this.inSet, this.regexCheck, this.lengths];
   }
 
   /** The column's expectation results, Great Expectations style. */
@@ -198,3 +259,22 @@ export class ColumnValidator {
   }
 }
 
+
+/**
+ * A unique non-negative small integer for an unquoted field of 1–4 ASCII characters (7 bits each plus
+ * the length), or -1 for anything else. Fits a V8 small integer, so map lookups never hash a string.
+ */
+function packShortAscii(record: CsvRecord, i: number): number {
+  const start = record.starts[i]!;
+  const length = record.ends[i]! - start;
+  if (length > 4 || record.flags[i] !== 0) return -1;
+  const text = record.text;
+  // The length (1–4, stored as 0–3) leads, so 'A' and '\0A' differ; the maximum stays below 2^30.
+  let key = length - 1;
+  for (let k = 0; k < length; k++) {
+    const c = text.charCodeAt(start + k);
+    if (c > 127) return -1;
+    key = key * 128 + c;
+  }
+  return key;
+}

@@ -5,9 +5,9 @@
  */
 import type { DatasetConfig } from '../../../config/schema';
 import { ColumnProfiler, type ColumnProfileJson } from '../profile/column-profile';
-import { ColumnValidator } from './column-validator';
+import { ColumnValidator, type ColumnValidatorState } from './column-validator';
 import type { CsvRecord } from './csv-parser';
-import { MAX_SAMPLES, UnexpectedCollector, percent, type ExpectationResult, type FailureKind, type ValidationFailure, type ValidationReport } from './report';
+import { MAX_SAMPLES, UnexpectedCollector, percent, type CollectorState, type ExpectationResult, type FailureKind, type ValidationFailure, type ValidationReport } from './report';
 
 /** Profile of a whole dataset file (or of merged parts): one mergeable profile per declared column. */
 export interface DatasetProfile {
@@ -25,6 +25,23 @@ export interface ValidationOutcome {
 export interface SourceInfo {
   readonly name: string;
   readonly format: 'csv' | 'jsonl' | 'parquet';
+}
+
+/**
+ * The plain-data state of a {@link DatasetValidator} after reading one part of a file: what a worker
+ * sends back so the parts of a file merge to the validation of the whole.
+ */
+export interface DatasetValidatorState {
+  readonly rowCount: number;
+  readonly bytes: number;
+  readonly aborted: boolean;
+  readonly failures: readonly ValidationFailure[];
+  readonly ragged: CollectorState;
+  readonly malformed: CollectorState;
+  readonly badQuotes: CollectorState;
+  readonly unknown: readonly string[];
+  readonly present: readonly string[];
+  readonly columns: Readonly<Record<string, ColumnValidatorState>>;
 }
 
 /** Unknown columns listed at most. */
@@ -179,6 +196,44 @@ export class DatasetValidator {
   }
 
   private missingCache: ColumnValidator[] | undefined;
+
+  /** Plain-data state of this part of the file. */
+  toState(): DatasetValidatorState {
+    const columns: Record<string, ColumnValidatorState> = {};
+    for (const [name, v] of this.validators) columns[name] = v.toState();
+    return {
+      rowCount: this.rowCount,
+      bytes: this.bytes,
+      aborted: this.aborted,
+      failures: this.failures,
+      ragged: this.ragged.toState(),
+      malformed: this.malformed.toState(),
+      badQuotes: this.badQuotes.toState(),
+      unknown: [...this.unknown],
+      present: [...this.present],
+      columns,
+    };
+  }
+
+  /**
+   * Fold in the state of the next part of the same file (parts merged in file order): counts add,
+   * samples keep file order with row numbers shifted by the rows before the part, profiles merge.
+   */
+  mergeState(state: DatasetValidatorState): void {
+    const offset = this.rowCount;
+    this.rowCount += state.rowCount;
+    this.bytes += state.bytes;
+    this.aborted ||= state.aborted;
+    for (const failure of state.failures) {
+      this.failures.push(failure.samples ? { ...failure, samples: failure.samples.map((s) => ({ row: s.row + offset, value: s.value })) } : failure);
+    }
+    this.ragged.mergeFrom(state.ragged, offset);
+    this.malformed.mergeFrom(state.malformed, offset);
+    this.badQuotes.mergeFrom(state.badQuotes, offset);
+    for (const u of state.unknown) if (this.unknown.size < MAX_UNKNOWN) this.unknown.add(u);
+    for (const p of state.present) this.present.add(p);
+    for (const [name, column] of Object.entries(state.columns)) this.validators.get(name)?.mergeState(column, offset);
+  }
 
   /** Build the report and profile. */
   finish(): ValidationOutcome {

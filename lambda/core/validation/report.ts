@@ -97,6 +97,26 @@ export class UnexpectedCollector {
     this.count++;
     if (this.samples.length < MAX_SAMPLES) this.samples.push({ row, value: detach(value) });
   }
+
+  /** Add the counts and samples of a later part of the file, whose rows start after `rowOffset`. */
+  mergeFrom(other: CollectorState, rowOffset: number): void {
+    this.count += other.count;
+    for (const sample of other.samples) {
+      if (this.samples.length >= MAX_SAMPLES) break;
+      this.samples.push({ row: sample.row + rowOffset, value: sample.value });
+    }
+  }
+
+  /** Plain-data form, to cross a worker boundary. */
+  toState(): CollectorState {
+    return { count: this.count, samples: this.samples };
+  }
+}
+
+/** The plain-data state of an {@link UnexpectedCollector}. */
+export interface CollectorState {
+  readonly count: number;
+  readonly samples: readonly UnexpectedSample[];
 }
 
 /** A copy of a sampled value that does not pin the read buffer it was sliced from. */

@@ -12,12 +12,30 @@ import { firstInvalidUtf8, sniff } from './sniff';
  */
 export const MAX_RECORD_CHARS = 16 * 1024 * 1024;
 
-/** Feed a CSV byte stream to the validator. */
-export async function readCsv(chunks: AsyncIterable<Uint8Array>, validator: DatasetValidator, delimiter: string): Promise<void> {
-  let headerDone = false;
+/** Options for reading one part of a CSV file. */
+export interface CsvPartOptions {
+  /** The file's header, when this part starts after it (parallel reading): every record is data. */
+  readonly header?: readonly string[];
+}
+
+/** What reading a CSV stream ended with. */
+export interface CsvReadResult {
+  /** The input ended inside a quoted field (for a part: the split point was not a record boundary). */
+  readonly endedInQuote: boolean;
+}
+
+/** Feed a CSV byte stream (a whole file, or a part of one after its header) to the validator. */
+export async function readCsv(
+  chunks: AsyncIterable<Uint8Array>,
+  validator: DatasetValidator,
+  delimiter: string,
+  options: CsvPartOptions = {},
+): Promise<CsvReadResult> {
+  let headerDone = options.header !== undefined;
+  if (options.header) validator.setColumns(options.header);
   const parser = new CsvParser(delimiter, (record) => {
     if (validator.isAborted) return;
-    if (record.index === 0) {
+    if (record.index === 0 && !options.header) {
       headerDone = true;
       const header = record.toArray();
       if (validator.checkDelimiter(header, delimiter)) return;
@@ -26,7 +44,7 @@ export async function readCsv(chunks: AsyncIterable<Uint8Array>, validator: Data
     }
     validator.acceptRecord(record);
   });
-  const ok = await decode(chunks, validator, (text) => {
+  const ok = await decode(chunks, validator, options.header === undefined, (text) => {
     parser.push(text);
     if (parser.pendingChars > MAX_RECORD_CHARS && !validator.isAborted) {
       validator.fail(
@@ -36,7 +54,7 @@ export async function readCsv(chunks: AsyncIterable<Uint8Array>, validator: Data
       );
     }
   });
-  if (!ok) return;
+  if (!ok) return { endedInQuote: false };
   parser.end();
   if (parser.unclosedQuoteAt !== undefined && !validator.isAborted) {
     validator.fail(
@@ -45,6 +63,7 @@ export async function readCsv(chunks: AsyncIterable<Uint8Array>, validator: Data
     );
   }
   if (!headerDone && !validator.isAborted) validator.fail('empty_file', 'the file holds no records (only blank lines)', true);
+  return { endedInQuote: parser.unclosedQuoteAt !== undefined };
 }
 
 /** Feed a JSON Lines byte stream to the validator: one JSON object per line, blank lines skipped. */
@@ -64,7 +83,7 @@ export async function readJsonLines(chunks: AsyncIterable<Uint8Array>, validator
     }
     validator.acceptObject(value, trimmed);
   };
-  const ok = await decode(chunks, validator, (text) => {
+  const ok = await decode(chunks, validator, true, (text) => {
     const all = rest + text;
     let start = 0;
     let nl = all.indexOf('\n');
@@ -84,20 +103,26 @@ export async function readJsonLines(chunks: AsyncIterable<Uint8Array>, validator
  * Decode a byte stream as strict UTF-8 and hand each text chunk on. Sniffs the first bytes for
  * compressed or binary content. Returns false when decoding stopped on a fatal failure.
  */
-async function decode(chunks: AsyncIterable<Uint8Array>, validator: DatasetValidator, onText: (text: string) => void): Promise<boolean> {
+async function decode(
+  chunks: AsyncIterable<Uint8Array>,
+  validator: DatasetValidator,
+  atFileStart: boolean,
+  onText: (text: string) => void,
+): Promise<boolean> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let offset = 0;
   let first = true;
   for await (const chunk of chunks) {
     validator.addBytes(chunk.length);
-    if (first && chunk.length > 0) {
-      first = false;
+    // Only the start of a file has magic bytes; a part read from the middle is not sniffed.
+    if (first && chunk.length > 0 && atFileStart) {
       const found = sniff(chunk);
       if (found) {
         validator.fail(found.kind, found.message, true);
         return false;
       }
     }
+    if (chunk.length > 0) first = false;
     let text: string;
     try {
       text = decoder.decode(chunk, { stream: true });
@@ -110,7 +135,7 @@ async function decode(chunks: AsyncIterable<Uint8Array>, validator: DatasetValid
     if (text.length > 0) onText(text);
     if (validator.isAborted) return false;
   }
-  if (offset === 0) {
+  if (offset === 0 && atFileStart) {
     validator.fail('empty_file', 'the file is empty (0 bytes)', true);
     return false;
   }

@@ -73,6 +73,10 @@ function digits(s: string, i: number, n: number): number {
   return v;
 }
 
+// Rows in a file are often in date order: the last calendar date parsed is reused when it repeats.
+let lastYmd = -1;
+let lastDayMs = 0;
+
 /**
  * Epoch milliseconds of a date-time string: `YYYY-MM-DD`, `YYYY/MM/DD`, optionally followed by
  * `T` or a space and `HH:MM[:SS[.fff…]]`, optionally `Z` or `±HH[:]MM`. Times without a zone are read as
@@ -88,8 +92,16 @@ export function parseDateTimeString(text: string, start = 0, end = text.length):
   const y = digits(text, b, 4);
   const mo = digits(text, b + 5, 2);
   const d = digits(text, b + 8, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return undefined;
-  let ms = daysFromCivil(y, mo, d) * 86_400_000;
+  let ms: number;
+  const ymd = y * 10000 + mo * 100 + d;
+  if (ymd === lastYmd && y >= 0 && mo >= 0 && d >= 0) {
+    ms = lastDayMs;
+  } else {
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return undefined;
+    ms = daysFromCivil(y, mo, d) * 86_400_000;
+    lastYmd = ymd;
+    lastDayMs = ms;
+  }
   if (len === 10) return ms;
   const t = text.charCodeAt(b + 10);
   if ((t !== 84 && t !== 32) || len < 16 || text.charCodeAt(b + 13) !== 58) return undefined;

@@ -1,5 +1,5 @@
 /**
- * Streaming CSV parser benchmark on the 3M-row flights CSV (see prepare-data.ts).
+ * Streaming CSV parser benchmark on the 3M-row flights CSV (see scripts/flights-data.ts).
  *
  * Every (parser, variant) case runs in its own child process, so the reported peak RSS
  * (`process.resourceUsage().maxRSS`) belongs to that parser alone. Cases run one after
@@ -11,7 +11,7 @@
  *            a checksum of those values is compared with an independent reference
  *
  * CLI:  npx tsx bench/validate/parsers.ts [--only id1,id2] [--file PATH]
- *       ids: readline, udsv, papaparse, papaparse-chunk, csv-parser, csv-parse, bytes, strings
+ *       ids: readline, udsv, papaparse, papaparse-chunk, csv-parser, csv-parse, bytes, ours
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -21,7 +21,7 @@ import { finished } from 'node:stream/promises';
 import os from 'node:os';
 import readline from 'node:readline';
 import { ByteCsvParser } from './byte-csv';
-import { StringCsvParser } from './string-csv';
+import { CsvParser } from '../../lambda/core/validation/csv-parser';
 
 const HIGH_WATER_MARK = 1 << 20; // 1 MiB reads for every parser
 
@@ -253,22 +253,30 @@ const CASES: ParserCase[] = [
     },
   },
   {
-    id: 'strings',
-    label: 'hand-written, chunk decoded once (string-csv.ts)',
+    id: 'ours',
+    label: "ours: lambda/core/validation/csv-parser.ts (chunk decoded once, field views)",
     async run(file, variant, t) {
-      const parser = new StringCsvParser(
+      let rows = 0;
+      const parser = new CsvParser(
+        ',',
         variant === 'parse'
-          ? () => {}
+          ? (r) => {
+              if (r.index > 0) rows++;
+            }
           : (r) => {
+              if (r.index === 0) return;
+              rows++;
               t.delay += r.num(1);
               t.distance += r.num(2);
               t.strLen += r.str(0).length + r.str(3).length + r.str(4).length;
               t.rows++;
             },
       );
-      for await (const chunk of readStream(file)) parser.push(chunk as Buffer);
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      for await (const chunk of readStream(file)) parser.push(decoder.decode(chunk as Buffer, { stream: true }));
+      parser.push(decoder.decode());
       parser.end();
-      return parser.rows;
+      return rows;
     },
   },
 ];
@@ -332,7 +340,7 @@ async function main(): Promise<void> {
   }
 
   // imported lazily so child processes don't load hyparquet
-  const file = argValue('--file') ?? (await (await import('./prepare-data')).ensureFlightsCsv());
+  const file = argValue('--file') ?? (await (await import('../../scripts/flights-data')).ensureFlightsCsv());
   const only = argValue('--only')?.split(',');
   const cases = only ? CASES.filter((c) => only.includes(c.id)) : CASES;
   const bytes = (await stat(file)).size;

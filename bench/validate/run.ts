@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { WORKER_ENTRY } from '../../cli/parallel/validate-parallel';
 import { loadConfig } from '../../config/load';
-import { writeFlightsCsv } from './prepare-data';
+import { writeFlightsCsv } from '../../scripts/flights-data';
 
 const DATA = join(__dirname, '..', '.data');
 const CSV = join(DATA, 'flights-3m.csv');

@@ -1,6 +1,6 @@
 /**
  * Converts the vega-datasets `flights-3m.parquet` (ZSTD) into a plain CSV used by
- * the CSV-parser benchmarks:
+ * the benchmarks and the demo:
  *
  *   date,delay,distance,origin,destination
  *   2001-01-01T00:01:00,33,2176,LAS,PHL
@@ -9,7 +9,7 @@
  * written through a stream with backpressure, so memory stays bounded regardless of
  * how many rows are exported.
  *
- * CLI:  npx tsx bench/validate/prepare-data.ts [--force] [--rows N] [--out PATH]
+ * CLI:  npx tsx scripts/flights-data.ts [--force] [--rows N] [--out PATH]
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -18,7 +18,7 @@ import path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const REPO_ROOT = path.resolve(__dirname, '..');
 export const FLIGHTS_PARQUET = path.join(REPO_ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet');
 export const FLIGHTS_CSV = path.join(REPO_ROOT, 'bench/.data/flights-3m.csv');
 /** Row count and byte size of the full export (used to skip regeneration). */

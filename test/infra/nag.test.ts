@@ -1,0 +1,109 @@
+/**
+ * cdk-nag (AwsSolutions) over the real app: every environment in config/, Lambda code really bundled.
+ * cdk-nag v3 is a CDK policy-validation plugin: it runs in `app.synth()`, which throws on an unacknowledged
+ * error, and writes every finding to the cloud assembly's validation report.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack, type App } from 'aws-cdk-lib';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { VALIDATION_REPORT_FILE, type CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { buildApp, loadPlatformConfigs, type Platform } from '../../lib/platform';
+import { acknowledgements, configAtLevel, testApp } from './helpers';
+
+interface ValidationReport {
+  readonly pluginReports: readonly { readonly pluginName: string; readonly violations: readonly { readonly ruleName: string; readonly severity: string }[] }[];
+}
+
+describe('cdk-nag AwsSolutions on every environment', () => {
+  let app: App;
+  let platforms: Platform[];
+  let assembly: CloudAssembly;
+
+  beforeAll(() => {
+    app = testApp(true);
+    platforms = buildApp(app, loadPlatformConfigs({}));
+    assembly = app.synth();
+  });
+
+  test('synthesizes every environment in config/', () => {
+    expect(platforms.map((p) => p.config.environment)).toEqual(['dev', 'prod', 'staging']);
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(
+      ['flights-dev-data', 'flights-dev-pipeline', 'flights-prod-data', 'flights-prod-pipeline', 'flights-staging-data', 'flights-staging-pipeline'],
+    );
+  });
+
+  test('the validation report holds no unacknowledged finding, error or warning', () => {
+    const reportFile = join(assembly.directory, VALIDATION_REPORT_FILE);
+    expect(existsSync(reportFile)).toBe(true);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as ValidationReport;
+    expect(report.pluginReports.flatMap((r) => r.violations.map((v) => `${r.pluginName} ${v.severity} ${v.ruleName}`))).toEqual([]);
+  });
+
+  test('no stack carries a warning or error annotation', () => {
+    const messages = assembly.stacks.flatMap((stack) => stack.messages.filter((m) => m.level !== 'info').map((m) => `${m.level} ${m.id}: ${String(m.entry.data)}`));
+    expect(messages).toEqual([]);
+  });
+
+  test('each acknowledgement sits on the construct it covers, one finding each, with a specific reason', () => {
+    const found = acknowledgements(app);
+    const expected = new Map<string, (string | RegExp)[]>();
+    for (const env of ['dev', 'prod', 'staging']) {
+      expected.set(`flights-${env}-pipeline/ValidateStage/Function`, ['AwsSolutions-L1']);
+      expected.set(`flights-${env}-pipeline/ValidateStage/Role`, [
+        'AwsSolutions-IAM5[Resource::*]',
+        // The data / artifact bucket ARN as the template renders it (a cross-stack reference), then the prefix.
+        /^AwsSolutions-IAM5\[Resource::\{"Fn::GetStackOutput":\{"StackName":"flights-\w+-data",.*"OutputName":"\w*DataBucket\w*"\}\}\/incoming\/\*\]$/,
+        /^AwsSolutions-IAM5\[Resource::\{"Fn::GetStackOutput":.*"OutputName":"\w*DataBucket\w*"\}\}\/quarantine\/\*\]$/,
+        /^AwsSolutions-IAM5\[Resource::\{"Fn::GetStackOutput":.*"OutputName":"\w*DataBucket\w*"\}\}\/validated\/\*\]$/,
+        /^AwsSolutions-IAM5\[Resource::\{"Fn::GetStackOutput":.*"OutputName":"\w*ArtifactBucket\w*"\}\}\/runs\/\*\]$/,
+      ]);
+    }
+    expect([...found.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [path, ids] of expected) {
+      const rules = found.get(path)!;
+      expect(rules.size).toBe(ids.length);
+      for (const id of ids) {
+        const matching = [...rules.keys()].filter((rule) => (typeof id === 'string' ? rule === id : id.test(rule)));
+        expect({ path, id: String(id), matches: matching.length }).toEqual({ path, id: String(id), matches: 1 });
+      }
+      for (const reason of rules.values()) expect(reason.length).toBeGreaterThan(80);
+    }
+  });
+
+  test('the validate stage is bundled by esbuild: minified CommonJS with a source map and the AWS SDK inside', () => {
+    const pipeline = assembly.getStackByName('flights-dev-pipeline');
+    const fn = Object.values(pipeline.template.Resources as Record<string, { Type: string; Properties: { Code: { S3Key: string } } }>).find(
+      (r) => r.Type === 'AWS::Lambda::Function',
+    )!;
+    const assetDir = join(assembly.directory, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
+    // Booleans, not the 1 MB bundle, in a failure message. Minified: long lines (template literals keep some newlines).
+    expect({
+      sourceMapFile: existsSync(join(assetDir, 'index.js.map')),
+      sourceMapLink: /\/\/# sourceMappingURL=index\.js\.map\s*$/.test(code),
+      commonJs: code.includes('module.exports'),
+      sdkRequiredFromRuntime: code.includes('require("@aws-sdk/client-s3")'),
+      sdkBundled: code.includes('HeadObjectCommand'),
+      minified: code.length / code.split('\n').length > 400,
+    }).toEqual({ sourceMapFile: true, sourceMapLink: true, commonJs: true, sdkRequiredFromRuntime: false, sdkBundled: true, minified: true });
+  });
+});
+
+describe('cdk-nag reports real findings', () => {
+  test('a non-compliant bucket beside the platform fails synth, naming only that bucket', () => {
+    const app = testApp();
+    buildApp(app, [configAtLevel(2)]);
+    new Bucket(new Stack(app, 'Probe'), 'Open');
+    let message = '';
+    try {
+      app.synth();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/AwsSolutions-S1/);
+    expect(message).toMatch(/AwsSolutions-S10/);
+    expect(message).toContain('Probe/Open');
+    expect(message).not.toContain('flights-level2');
+  });
+});

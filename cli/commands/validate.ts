@@ -41,19 +41,25 @@ export function renderReport(report: ValidationReport): string[] {
   }
   const { successfulExpectations, evaluatedExpectations } = report.statistics;
   if (evaluatedExpectations > 0) lines.push(`  expectations: ${successfulExpectations} of ${evaluatedExpectations} passed`);
-  for (const result of report.results) if (!result.success) lines.push(...renderFailedExpectation(result));
+  for (const result of report.results) {
+    if (!result.success) lines.push(...renderExpectation(result, colour.red('✗')));
+    else if ((result.result.unexpectedCount ?? 0) > 0) lines.push(...renderExpectation(result, colour.yellow('~'), 'tolerated by mostly'));
+  }
   return lines;
 }
 
-function renderFailedExpectation(r: ExpectationResult): string[] {
+function renderExpectation(r: ExpectationResult, mark: string, note?: string): string[] {
   const { column, ...kwargs } = r.kwargs;
   const args = Object.entries(kwargs)
+    .filter(([, v]) => v !== null)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(' ');
-  const head = `    ${colour.red('✗')} ${column !== undefined ? `${String(column)}  ` : ''}${r.expectationType}  ${args}`;
+  const head = `    ${mark} ${column !== undefined ? `${String(column)}  ` : ''}${r.expectationType}  ${args}${note ? `  (${note})` : ''}`;
   const lines = [head];
   if (r.result.unexpectedCount !== undefined) {
-    lines.push(`        ${r.result.unexpectedCount.toLocaleString('en-US')} unexpected (${r.result.unexpectedPercent}% of non-null values)`);
+    const share =
+      r.expectationType === 'expect_column_values_to_not_be_null' ? `${r.result.unexpectedPercentTotal}% of values` : `${r.result.unexpectedPercent}% of non-null values`;
+    lines.push(`        ${r.result.unexpectedCount.toLocaleString('en-US')} unexpected (${share})`);
     const samples = (r.result.partialUnexpectedList ?? []).slice(0, 5).map((s) => `row ${s.row}: ${JSON.stringify(s.value)}`);
     if (samples.length > 0) lines.push(colour.dim(`        e.g. ${samples.join(', ')}`));
   } else if (r.result.details) {

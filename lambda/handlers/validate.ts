@@ -6,6 +6,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { parseDatasetSchema } from '../core/validation/dataset-schema';
+import { DATA_PREFIX } from '../core/layout';
 import { runValidationStage, type ValidationStageResult } from '../core/validation/stage';
 import { s3Client } from '../aws/clients';
 import { copyObject, putJson, s3DatasetSource } from '../aws/s3-store';
@@ -17,9 +18,13 @@ const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: 
 
 /** The event: the object to validate (from the pipeline's input) and the run it belongs to. */
 export const validateEventSchema = z.object({
-  runId: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/, 'letters, digits, dot, dash or underscore (1–80)'),
+  // Not `.` or `..`: as a key segment those resolve out of `runs/<runId>/` in stores that normalise paths.
+  runId: z.string().regex(/^(?!\.\.?$)[A-Za-z0-9._-]{1,80}$/, 'letters, digits, dot, dash or underscore (1–80), not "." or ".."'),
   bucket: z.string().min(3).optional(),
-  key: z.string().min(1),
+  key: z
+    .string()
+    .min(1)
+    .refine((k) => k.startsWith(DATA_PREFIX.incoming) && k.length > DATA_PREFIX.incoming.length, `a key under ${DATA_PREFIX.incoming} (uploads are validated from there)`),
   versionId: z.string().min(1).optional(),
 });
 

@@ -53,9 +53,12 @@ export class CsvRecord {
     this.flags = flags;
   }
 
-  /** Whether field `i` is empty and unquoted (a CSV null). */
+  /**
+   * Whether field `i` is empty, quoted (`""`) or not: a CSV null, as an empty value is in every format
+   * (`isNullCell('')`) and in pandas. Every column type must see `""` the same way.
+   */
   isEmpty(i: number): boolean {
-    return this.starts[i] === this.ends[i] && this.flags[i] === PLAIN;
+    return this.starts[i] === this.ends[i];
   }
 
   /** Field `i` as a string (quotes removed, doubled quotes unescaped). */

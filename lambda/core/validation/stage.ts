@@ -61,16 +61,18 @@ export async function runValidationStage(input: ValidationStageInput): Promise<V
     reportKey,
     failures: report.failures.map((f) => ({ kind: f.kind, message: f.message })),
   } as const;
-  await store.putArtifactJson(reportKey, report);
+  // The copy goes first: if it fails, no report claims an outcome that was not filed.
   if (report.success) {
     const profileKey = runKey(runId, 'validate', 'profile.json');
     const copyKey = validatedKey(source.name, runId);
-    await store.putArtifactJson(profileKey, { ...profile, source: base.source, createdAt: new Date().toISOString() });
     await store.copySourceTo(copyKey);
+    await store.putArtifactJson(profileKey, { ...profile, source: base.source, createdAt: new Date().toISOString() });
+    await store.putArtifactJson(reportKey, report);
     return { ...base, profileKey, validatedKey: copyKey, profile };
   }
   const copyKey = quarantineKey(source.name, runId);
   await store.copySourceTo(copyKey);
   await store.putDataJson(`${copyKey}.report.json`, report);
+  await store.putArtifactJson(reportKey, report);
   return { ...base, quarantineKey: copyKey, profile };
 }

@@ -4,7 +4,7 @@
  */
 import { CsvParser } from './csv-parser';
 import type { DatasetValidator } from './dataset-validator';
-import { firstInvalidUtf8, sniff } from './sniff';
+import { SNIFF_BYTES, firstInvalidUtf8, sniff } from './sniff';
 
 /**
  * Characters one unfinished record may hold before reading stops: keeps memory bounded when a quote
@@ -93,6 +93,15 @@ export async function readJsonLines(chunks: AsyncIterable<Uint8Array>, validator
       nl = all.indexOf('\n', start);
     }
     rest = all.slice(start);
+    // The same bound as a CSV record: a file with no newlines (a JSON array on one line) would
+    // otherwise be held whole.
+    if (rest.length > MAX_RECORD_CHARS && !validator.isAborted) {
+      validator.fail(
+        'record_too_large',
+        `line ${lines + 1} is still open after ${MAX_RECORD_CHARS.toLocaleString('en-US')} characters: not one JSON object per line, or a line far larger than any real one`,
+        true,
+      );
+    }
   });
   if (!ok) return;
   if (rest.length > 0) handleLine(rest);
@@ -111,18 +120,7 @@ async function decode(
 ): Promise<boolean> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let offset = 0;
-  let first = true;
-  for await (const chunk of chunks) {
-    validator.addBytes(chunk.length);
-    // Only the start of a file has magic bytes; a part read from the middle is not sniffed.
-    if (first && chunk.length > 0 && atFileStart) {
-      const found = sniff(chunk);
-      if (found) {
-        validator.fail(found.kind, found.message, true);
-        return false;
-      }
-    }
-    if (chunk.length > 0) first = false;
+  const feed = (chunk: Uint8Array): boolean => {
     let text: string;
     try {
       text = decoder.decode(chunk, { stream: true });
@@ -133,8 +131,34 @@ async function decode(
     }
     offset += chunk.length;
     if (text.length > 0) onText(text);
-    if (validator.isAborted) return false;
+    return !validator.isAborted;
+  };
+  // Only the start of a file has magic bytes; a part read from the middle is not sniffed. The first
+  // SNIFF_BYTES are gathered before sniffing: a stream may deliver them in chunks of any size.
+  let head: Uint8Array[] | undefined = atFileStart ? [] : undefined;
+  let headBytes = 0;
+  const sniffHead = (): boolean => {
+    const bytes = head!.length === 1 ? head![0]! : new Uint8Array(Buffer.concat(head!));
+    head = undefined;
+    if (bytes.length === 0) return true;
+    const found = sniff(bytes);
+    if (found) {
+      validator.fail(found.kind, found.message, true);
+      return false;
+    }
+    return feed(bytes);
+  };
+  for await (const chunk of chunks) {
+    validator.addBytes(chunk.length);
+    if (head) {
+      head.push(chunk);
+      headBytes += chunk.length;
+      if (headBytes >= SNIFF_BYTES && !sniffHead()) return false;
+      continue;
+    }
+    if (!feed(chunk)) return false;
   }
+  if (head && !sniffHead()) return false;
   if (offset === 0 && atFileStart) {
     validator.fail('empty_file', 'the file is empty (0 bytes)', true);
     return false;

@@ -14,8 +14,9 @@ export function parseNumber(raw: unknown): number | undefined {
   if (typeof raw === 'number') return Number.isFinite(raw) ? raw : undefined;
   if (typeof raw === 'string') {
     const first = raw.charCodeAt(0);
-    // `+s` also accepts hex, binary and octal literals ("0x1A"); data files mean decimals.
-    if (raw.length > 1 && (first === 48 || first === 32) && /^\s*0[xXbBoO]/.test(raw)) return undefined;
+    // `+s` also accepts hex, binary and octal literals ("0x1A", "\t0x1A"); data files mean decimals.
+    // Text starting with 1-9 cannot be one, so the regex runs only for the rest.
+    if (raw.length > 1 && !(first > 48 && first <= 57) && /^\s*0[xXbBoO]/.test(raw)) return undefined;
     const x = +raw;
     return Number.isFinite(x) && raw.trim() !== '' ? x : undefined;
   }

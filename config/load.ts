@@ -87,8 +87,28 @@ function toProblem(issue: ConfigIssue, raw: unknown): ConfigProblem[] {
     expected = 'an email address';
   } else if (issue.code === 'invalid_format' || issue.code === 'custom') {
     expected = issue.message.replace(/^Invalid (string|input): /, '');
+  } else if (issue.code === 'invalid_union' && !discriminator) {
+    expected = unionExpected(issue.errors) ?? expected;
   }
   return [{ path: base.join('.') || '(root)', received: render(received), expected }];
+}
+
+/**
+ * What a union of values and shapes accepts, from its branches' top-level issues (zod's own message is
+ * "Invalid input"): `one of 1, 3, 5` for literals, plus the other shapes, e.g. `… or an array or an object`.
+ */
+function unionExpected(branches: readonly (readonly ConfigIssue[])[]): string | undefined {
+  const values: string[] = [];
+  const shapes: string[] = [];
+  for (const branch of branches) {
+    for (const inner of branch) {
+      if (inner.path.length > 0) continue;
+      if (inner.code === 'invalid_value') values.push(...inner.values.map((v) => JSON.stringify(v)));
+      else if (inner.code === 'invalid_type') shapes.push(`${/^[aeiou]/.test(inner.expected) ? 'an' : 'a'} ${inner.expected}`);
+    }
+  }
+  const parts = [...(values.length > 0 ? [`one of ${[...new Set(values)].join(', ')}`] : []), ...new Set(shapes)];
+  return parts.length > 0 ? parts.join(' or ') : undefined;
 }
 
 /**

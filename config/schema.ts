@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { CAPABILITY_NAMES, MATURITY_LEVELS, checkCapabilities, type CapabilityOverrides, type MaturityLevel } from '../lib/maturity';
+import { parseDateTimeString } from '../lambda/core/validation/values';
 
 const identifier = z
   .string()
@@ -16,10 +17,17 @@ const identifier = z
 
 const columnName = z.string().min(1).max(128);
 
-/** ISO 8601 date or date-time, as accepted in datetime bounds and split cutoffs. */
+/**
+ * ISO 8601 date or date-time, as accepted in datetime bounds and split cutoffs. It must also be a real
+ * instant as the validator reads it (no 2001-02-30, no hour 25): a bound the validator cannot parse
+ * would otherwise be dropped silently.
+ */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const isoDateTime = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'an ISO 8601 date or date-time, e.g. 2001-01-01 or 2001-01-01T00:00:00Z');
+  .regex(ISO_DATE_TIME, 'an ISO 8601 date or date-time, e.g. 2001-01-01 or 2001-01-01T00:00:00Z')
+  // Only for text of the right shape: a wrong shape is already one problem, not two.
+  .refine((s) => !ISO_DATE_TIME.test(s) || parseDateTimeString(s) !== undefined, 'a real calendar date and time of day (e.g. not February 30, not hour 24)');
 
 /** Fraction of values that must pass a check (Great Expectations' `mostly`). */
 const mostly = z.number().gt(0).lte(1).describe('fraction of non-null values that must pass this column\'s checks (Great Expectations `mostly`)');
@@ -342,7 +350,7 @@ function checkDataset(dataset: PlatformConfig['dataset'], issue: IssueSink): voi
     if ((col.type === 'number' || col.type === 'integer') && col.min !== undefined && col.max !== undefined && col.min > col.max) {
       issue(['dataset', 'columns', name, 'min'], col.min, `a minimum not above max (${col.max})`);
     }
-    if (col.type === 'datetime' && col.min !== undefined && col.max !== undefined && Date.parse(col.min) > Date.parse(col.max)) {
+    if (col.type === 'datetime' && col.min !== undefined && col.max !== undefined && parseDateTimeString(col.min)! > parseDateTimeString(col.max)!) {
       issue(['dataset', 'columns', name, 'min'], col.min, `an instant not after max (${col.max})`);
     }
     if (col.type === 'string' && col.minLength !== undefined && col.maxLength !== undefined && col.minLength > col.maxLength) {

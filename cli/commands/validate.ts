@@ -39,6 +39,7 @@ export function renderReport(report: ValidationReport): string[] {
     lines.push(`  ${colour.red(failure.kind)}: ${failure.message}`);
     for (const s of failure.samples ?? []) lines.push(colour.dim(`      row ${s.row}: ${String(s.value)}`));
   }
+  for (const warning of report.warnings) lines.push(`  ${colour.yellow('warning')}: ${warning}`);
   const { successfulExpectations, evaluatedExpectations } = report.statistics;
   if (evaluatedExpectations > 0) lines.push(`  expectations: ${successfulExpectations} of ${evaluatedExpectations} passed`);
   for (const result of report.results) {

@@ -85,6 +85,17 @@ export function universalEdges(): number[] {
   return [...positive.map((v) => -v).reverse(), 0, ...positive];
 }
 
+/**
+ * Edges for datetimes (epoch milliseconds) without declared bounds: the first instant of every month
+ * from 1990 to 2050, UTC. Fixed before any data, so every part of a dataset gets the same edges.
+ */
+export function monthlyEdges(fromYear = 1990, toYear = 2050): number[] {
+  const edges: number[] = [];
+  for (let y = fromYear; y <= toYear; y++) for (let m = 0; m < 12; m++) edges.push(Date.UTC(y, m, 1));
+  edges.push(Date.UTC(toYear + 1, 0, 1));
+  return edges;
+}
+
 class Histogram {
   readonly counts: Float64Array;
   underflow = 0;
@@ -149,7 +160,7 @@ export class ColumnProfiler {
   ) {
     const numeric = type === 'number' || type === 'integer' || type === 'datetime';
     this.sketch = numeric ? new QuantileSketch() : null;
-    this.histogram = numeric ? new Histogram(options.edges ?? universalEdges()) : null;
+    this.histogram = numeric ? new Histogram(options.edges ?? (type === 'datetime' ? monthlyEdges() : universalEdges())) : null;
     this.frequencies = numeric ? null : new Map();
     this.categoryCap = options.categoryCap ?? DEFAULT_CATEGORY_CAP;
   }

@@ -10,6 +10,10 @@
 /** Default relative accuracy: quantiles within 1% of the true value. */
 export const DEFAULT_RELATIVE_ACCURACY = 0.01;
 
+/** Integers below this get their bucket key from a table instead of a logarithm. */
+const SMALL_INTEGERS = 8192;
+const NO_KEY = -2147483648;
+
 /** Values whose magnitude is below this count as zero (avoids unbounded negative bucket keys). */
 const MIN_INDEXABLE = 1e-9;
 
@@ -73,6 +77,7 @@ export class QuantileSketch {
   // Consecutive values repeat often (sorted timestamps, small integers): reuse the last bucket key.
   private lastValue = Number.NaN;
   private lastKey = 0;
+  private smallKeys: Int32Array | undefined;
 
   constructor(relativeAccuracy = DEFAULT_RELATIVE_ACCURACY) {
     if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) throw new RangeError(`relativeAccuracy must be in (0, 1), got ${relativeAccuracy}`);
@@ -96,6 +101,15 @@ export class QuantileSketch {
 
   private keyOf(magnitude: number): number {
     if (magnitude === this.lastValue) return this.lastKey;
+    // Small integers (counts, minutes, miles) repeat across a file: their keys are kept in a table.
+    if (magnitude < SMALL_INTEGERS && (magnitude | 0) === magnitude) {
+      const table = (this.smallKeys ??= new Int32Array(SMALL_INTEGERS).fill(NO_KEY));
+      const known = table[magnitude]!;
+      if (known !== NO_KEY) return known;
+      const key = Math.ceil(Math.log(magnitude) / this.logGamma);
+      table[magnitude] = key;
+      return key;
+    }
     const key = Math.ceil(Math.log(magnitude) / this.logGamma);
     this.lastValue = magnitude;
     this.lastKey = key;

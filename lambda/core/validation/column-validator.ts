@@ -48,7 +48,7 @@ export class ColumnValidator {
   private readonly lengths = new UnexpectedCollector();
   private readonly kind: ColumnConfig['type'];
   /** Counters of short ASCII values by their packed key (see {@link packShortAscii}). */
-  private readonly shortValues = new Map<number, CategoryCount>();
+  private readonly shortValues = new ShortKeyTable();
   private readonly min: number | undefined;
   private readonly max: number | undefined;
   private readonly allowed: Set<string> | undefined;
@@ -278,3 +278,37 @@ function packShortAscii(record: CsvRecord, i: number): number {
   }
   return key;
 }
+
+/**
+ * An open-addressing hash table from packed short keys (see {@link packShortAscii}) to category
+ * counters: a typed-array probe instead of a Map lookup, on the hottest path for categorical columns.
+ * Holds up to half its capacity; past that, values simply take the string path.
+ */
+class ShortKeyTable {
+  private readonly keys = new Int32Array(SHORT_TABLE_SIZE).fill(-1);
+  private readonly values: Array<CategoryCount | undefined> = new Array(SHORT_TABLE_SIZE).fill(undefined);
+  private size = 0;
+
+  get(key: number): CategoryCount | undefined {
+    let slot = Math.imul(key, 0x9e3779b1) >>> SHORT_TABLE_SHIFT;
+    for (;;) {
+      const k = this.keys[slot]!;
+      if (k === key) return this.values[slot];
+      if (k === -1) return undefined;
+      slot = (slot + 1) & (SHORT_TABLE_SIZE - 1);
+    }
+  }
+
+  set(key: number, value: CategoryCount): void {
+    if (this.size >= SHORT_TABLE_SIZE / 2) return;
+    let slot = Math.imul(key, 0x9e3779b1) >>> SHORT_TABLE_SHIFT;
+    while (this.keys[slot] !== -1 && this.keys[slot] !== key) slot = (slot + 1) & (SHORT_TABLE_SIZE - 1);
+    if (this.keys[slot] === -1) this.size++;
+    this.keys[slot] = key;
+    this.values[slot] = value;
+  }
+}
+
+/** Slots of a {@link ShortKeyTable} (a power of two) and the shift that maps a 32-bit hash onto them. */
+const SHORT_TABLE_SIZE = 4096;
+const SHORT_TABLE_SHIFT = 32 - 12;

@@ -47,12 +47,13 @@ export interface DatasetValidatorState {
 /** Unknown columns listed at most. */
 const MAX_UNKNOWN = 100;
 
-/** Stateful validator of one file; readers call `setColumns`, then `acceptRow`/`acceptObject`/`acceptCell`. */
+/** Stateful validator of one file; readers call `setColumns`, then `acceptRecord`/`acceptObject`/`acceptColumnChunk`. */
 export class DatasetValidator {
   /** Data rows seen (the header is not a row). */
   rowCount = 0;
   private readonly started = Date.now();
   private readonly failures: ValidationFailure[] = [];
+  private readonly warnings: string[] = [];
   private readonly validators = new Map<string, ColumnValidator>();
   private readonly ragged = new UnexpectedCollector();
   private readonly malformed = new UnexpectedCollector();
@@ -156,7 +157,8 @@ export class DatasetValidator {
     const record = value as Record<string, unknown>;
     let declaredSeen = 0;
     for (const [name, v] of this.validators) {
-      const cell = record[name];
+      // Own properties only: a column named "constructor" must not read Object.prototype.
+      const cell = Object.hasOwn(record, name) ? record[name] : undefined;
       if (cell !== undefined) declaredSeen++;
       v.accept(cell, row);
     }
@@ -291,6 +293,9 @@ export class DatasetValidator {
         if (!inFile.has(v.name)) continue;
         results.push(...v.results());
       }
+      if (policy === 'warn' && unknown.length > 0) {
+        this.warnings.push(`columns not declared in the dataset schema were ignored: ${unknown.join(', ')} (dataset.unknownColumns is "warn")`);
+      }
       const failed = results.filter((r) => !r.success);
       if (failed.length > 0) {
         this.fail('expectations_failed', `${failed.length} of ${results.length} expectations failed: ${failed.map((r) => describe(r)).join('; ')}`);
@@ -306,6 +311,7 @@ export class DatasetValidator {
       rowCount: this.rowCount,
       columns: columnsInFile,
       failures: this.failures,
+      warnings: this.warnings,
       statistics: {
         evaluatedExpectations: results.length,
         successfulExpectations: successful,

@@ -83,6 +83,8 @@ export interface ValidationReport {
   readonly rowCount: number;
   readonly columns: readonly string[];
   readonly failures: readonly ValidationFailure[];
+  /** Things worth knowing that do not make the file invalid (e.g. ignored columns under the "warn" policy). */
+  readonly warnings: readonly string[];
   readonly statistics: ValidationStatistics;
   readonly results: readonly ExpectationResult[];
   readonly meta: { readonly validatedAt: string; readonly durationMs: number; readonly engine: string };

@@ -2,6 +2,7 @@
  * Streams CSV and JSON Lines bytes into a {@link DatasetValidator}: sniffs the first bytes, decodes
  * UTF-8 strictly (a BOM is dropped), and parses chunk by chunk so memory stays flat for any file size.
  */
+import { isAscii } from 'node:buffer';
 import { CsvParser } from './csv-parser';
 import type { DatasetValidator } from './dataset-validator';
 import { SNIFF_BYTES, firstInvalidUtf8, sniff } from './sniff';
@@ -120,10 +121,19 @@ async function decode(
 ): Promise<boolean> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let offset = 0;
+  // Pure-ASCII chunks (most data files) are turned into strings directly: ASCII is valid UTF-8 and a
+  // one-byte copy is much cheaper than decoding. From the first chunk that is not ASCII on, every chunk
+  // goes through the strict decoder, which also carries multi-byte characters split across chunks.
+  let asciiSoFar = true;
   const feed = (chunk: Uint8Array): boolean => {
     let text: string;
     try {
-      text = decoder.decode(chunk, { stream: true });
+      if (asciiSoFar && isAscii(chunk)) {
+        text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+      } else {
+        asciiSoFar = false;
+        text = decoder.decode(chunk, { stream: true });
+      }
     } catch {
       const at = firstInvalidUtf8(chunk);
       validator.fail('not_utf8', `the file is not valid UTF-8 (first bad byte at offset ${at >= 0 ? offset + at : `~${offset}`}); re-encode it as UTF-8`, true);

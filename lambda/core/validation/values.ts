@@ -63,20 +63,16 @@ function daysInMonth(y: number, m: number): number {
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
-/** Digits at s[i..i+n) as a number, or -1 when any is not a digit. */
-function digits(s: string, i: number, n: number): number {
-  let v = 0;
-  for (let k = i; k < i + n; k++) {
-    const c = s.charCodeAt(k) - 48;
-    if (!(c >= 0 && c <= 9)) return -1;
-    v = v * 10 + c;
-  }
-  return v;
-}
 
 // Rows in a file are often in date order: the last calendar date parsed is reused when it repeats.
 let lastYmd = -1;
 let lastDayMs = 0;
+
+/** The digit at `text[i]`, or a large negative number that makes any sum it enters negative. */
+function digitAt(text: string, i: number): number {
+  const c = text.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1_000_000;
+}
 
 /**
  * Epoch milliseconds of a date-time string: `YYYY-MM-DD`, `YYYY/MM/DD`, optionally followed by
@@ -90,15 +86,16 @@ export function parseDateTimeString(text: string, start = 0, end = text.length):
   if (len < 10) return undefined;
   const sep = text.charCodeAt(b + 4);
   if ((sep !== 45 && sep !== 47) || text.charCodeAt(b + 7) !== sep) return undefined;
-  const y = digits(text, b, 4);
-  const mo = digits(text, b + 5, 2);
-  const d = digits(text, b + 8, 2);
-  let ms: number;
+  const y = digitAt(text, b) * 1000 + digitAt(text, b + 1) * 100 + digitAt(text, b + 2) * 10 + digitAt(text, b + 3);
+  const mo = digitAt(text, b + 5) * 10 + digitAt(text, b + 6);
+  const d = digitAt(text, b + 8) * 10 + digitAt(text, b + 9);
+  if (y < 0 || mo < 0 || d < 0) return undefined;
   const ymd = y * 10000 + mo * 100 + d;
-  if (ymd === lastYmd && y >= 0 && mo >= 0 && d >= 0) {
+  let ms: number;
+  if (ymd === lastYmd) {
     ms = lastDayMs;
   } else {
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return undefined;
+    if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return undefined;
     ms = daysFromCivil(y, mo, d) * 86_400_000;
     lastYmd = ymd;
     lastDayMs = ms;
@@ -106,13 +103,16 @@ export function parseDateTimeString(text: string, start = 0, end = text.length):
   if (len === 10) return ms;
   const t = text.charCodeAt(b + 10);
   if ((t !== 84 && t !== 32) || len < 16 || text.charCodeAt(b + 13) !== 58) return undefined;
-  const hh = digits(text, b + 11, 2);
-  const mm = digits(text, b + 14, 2);
+  const hh = digitAt(text, b + 11) * 10 + digitAt(text, b + 12);
+  const mm = digitAt(text, b + 14) * 10 + digitAt(text, b + 15);
   if (hh < 0 || hh > 23 || mm < 0 || mm > 59) return undefined;
-  ms += hh * 3_600_000 + mm * 60_000;
-  let i = b + 16;
+  return parseDateTimeTail(text, b + 16, end, ms + hh * 3_600_000 + mm * 60_000);
+}
+
+/** Seconds, fraction and zone after `YYYY-MM-DDTHH:MM` (at offset `i`), added to `ms`. */
+function parseDateTimeTail(text: string, i: number, end: number, ms: number): number | undefined {
   if (i < end && text.charCodeAt(i) === 58) {
-    const ss = i + 3 <= end ? digits(text, i + 1, 2) : -1;
+    const ss = i + 3 <= end ? digitAt(text, i + 1) * 10 + digitAt(text, i + 2) : -1;
     if (ss < 0 || ss > 59) return undefined;
     ms += ss * 1000;
     i += 3;
@@ -136,9 +136,9 @@ export function parseDateTimeString(text: string, start = 0, end = text.length):
   const z = text.charCodeAt(i);
   if (z === 90 && i + 1 === end) return ms;
   if ((z === 43 || z === 45) && i + 3 <= end) {
-    const oh = digits(text, i + 1, 2);
+    const oh = digitAt(text, i + 1) * 10 + digitAt(text, i + 2);
     const colon = text.charCodeAt(i + 3) === 58 ? 1 : 0;
-    const om = i + 5 + colon <= end ? digits(text, i + 3 + colon, 2) : -1;
+    const om = i + 5 + colon <= end ? digitAt(text, i + 3 + colon) * 10 + digitAt(text, i + 4 + colon) : -1;
     if (oh < 0 || om < 0 || oh > 23 || om > 59 || i + 5 + colon !== end) return undefined;
     const offset = (oh * 60 + om) * 60_000;
     return z === 43 ? ms - offset : ms + offset;

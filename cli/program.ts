@@ -25,6 +25,12 @@ function selectConfig(options: ConfigOptions): PlatformConfig {
   return loadConfig({ ...(options.env ? { env: options.env } : {}), ...(options.config ? { config: options.config } : {}) });
 }
 
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers takes a whole number from 1 to 256, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 /** Build the program; `setExit` receives each command's exit code. */
 export function buildProgram(output: Output, setExit: (code: number) => void): Command {
   const program = new Command('mlops')
@@ -38,9 +44,11 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       .command('validate')
       .description("validate a local data file against the environment's dataset schema")
       .argument('<file>', 'CSV, JSON Lines or Parquet file')
-      .option('--json', 'print the report and profile as JSON'),
-  ).action(async (file: string, options: ConfigOptions & { json?: boolean }) => {
-    setExit(await validateCommand(file, selectConfig(options), { json: options.json ?? false }, output));
+      .option('--json', 'print the report and profile as JSON')
+      .option('--workers <n>', 'threads for large CSV files (default: every core)', parseWorkers),
+  ).action(async (file: string, options: ConfigOptions & { json?: boolean; workers?: number }) => {
+    const config = selectConfig(options);
+    setExit(await validateCommand(file, config, { json: options.json ?? false, ...(options.workers ? { workers: options.workers } : {}) }, output));
   });
 
   return program;

@@ -4,22 +4,23 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import type { PlatformConfig } from '../../config/schema';
-import { localFileSource } from '../../lambda/core/validation/local-source';
 import type { ExpectationResult, ValidationReport } from '../../lambda/core/validation/report';
-import { validateDataset } from '../../lambda/core/validation/validate-dataset';
 import { EXIT, UsageError } from '../errors';
+import { validateFileParallel } from '../parallel/validate-parallel';
 import { colour, formatBytes, type Output } from '../output';
 
 /** Options of `mlops validate`. */
 export interface ValidateCommandOptions {
   readonly json?: boolean;
+  /** Threads for large CSV files; default: every core. */
+  readonly workers?: number;
 }
 
 /** Run `mlops validate` on one file; returns the exit code. */
 export async function validateCommand(file: string, config: PlatformConfig, options: ValidateCommandOptions, output: Output): Promise<number> {
   if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
   if (!statSync(file).isFile()) throw new UsageError(`not a file: ${file}`);
-  const { report, profile } = await validateDataset(localFileSource(file), config.dataset);
+  const { report, profile } = await validateFileParallel(file, config.dataset, options.workers !== undefined ? { workers: options.workers } : {});
   if (options.json) {
     output.out(JSON.stringify({ report, profile }, null, 2));
   } else {

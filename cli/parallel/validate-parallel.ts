@@ -27,6 +27,8 @@ export interface ParallelOptions {
   readonly workers?: number;
   /** A prebuilt worker script (bundled JavaScript); default: built from the sources on first use. */
   readonly workerScript?: string;
+  /** Files below this size take one pass. @default PARALLEL_MIN_BYTES */
+  readonly minBytes?: number;
 }
 
 function readAt(fd: number, position: number, length: number): Buffer {
@@ -150,7 +152,7 @@ export async function validateFileParallel(path: string, dataset: DatasetConfig,
   const workers = Math.max(1, options.workers ?? availableParallelism());
   const size = statSync(path).size;
   const onePass = (): Promise<ValidationOutcome> => validateDataset(localFileSource(path), dataset);
-  if (workers < 2 || size < PARALLEL_MIN_BYTES || resolveFormat(path, dataset.format) !== 'csv' || size > dataset.maxFileMb * 1048576) {
+  if (workers < 2 || size < (options.minBytes ?? PARALLEL_MIN_BYTES) || resolveFormat(path, dataset.format) !== 'csv' || size > dataset.maxFileMb * 1048576) {
     return onePass();
   }
   const script = options.workerScript ?? workerBundle();

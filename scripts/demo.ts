@@ -159,7 +159,7 @@ async function main(): Promise<void> {
   await validateParquet(dev);
   await runStage(dev);
   heading('Done');
-  say(`in ${((Date.now() - started) / 1000).toFixed(1)} s. Everything is under ${relative(ROOT, OUT)}/. Try: npx mlops validate <file> --env dev`);
+  say(`in ${((Date.now() - started) / 1000).toFixed(1)} s. Everything is under ${relative(ROOT, OUT)}/. Try: node bin/mlops.js validate <file> --env dev`);
 }
 
 main().catch((error: unknown) => {

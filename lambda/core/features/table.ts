@@ -1,0 +1,160 @@
+/**
+ * A dataset file loaded into typed columns for training: numbers, integers, datetimes (epoch ms) and
+ * booleans (0/1) as Float64Array with NaN for missing or unparseable values; categories and strings as
+ * arrays of strings (null when missing). The validate stage has already judged the file; this reader is
+ * tolerant and never throws on a bad cell.
+ */
+import type { DatasetConfig } from '../../../config/schema';
+import { CsvParser } from '../validation/csv-parser';
+import { parseBoolean, parseDateTime, parseNumber, parseText } from '../validation/values';
+import type { DatasetSource } from '../validation/validate-dataset';
+import { resolveFormat } from '../validation/validate-dataset';
+
+/** One loaded column. */
+export type TableColumn =
+  | { readonly kind: 'numeric'; readonly values: Float64Array }
+  | { readonly kind: 'text'; readonly values: ReadonlyArray<string | null> };
+
+/** Rows of a dataset as typed columns, keyed by declared column name. */
+export interface Table {
+  readonly rows: number;
+  readonly columns: Readonly<Record<string, TableColumn>>;
+}
+
+/** The table could not be read (unsupported format, no header). */
+export class TableReadError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TableReadError';
+  }
+}
+
+/** Whether a declared type loads as numbers. */
+function isNumericType(type: string): boolean {
+  return type === 'number' || type === 'integer' || type === 'datetime' || type === 'boolean';
+}
+
+/** Parse one raw cell of a numeric-kind column to a number (NaN when missing or bad). */
+export function numericCell(type: string, raw: unknown): number {
+  if (raw === undefined || raw === null || raw === '') return Number.NaN;
+  if (type === 'datetime') return parseDateTime(raw) ?? Number.NaN;
+  if (type === 'boolean') {
+    const b = parseBoolean(raw);
+    return b === undefined ? Number.NaN : b ? 1 : 0;
+  }
+  return parseNumber(raw) ?? Number.NaN;
+}
+
+/** Parse one raw cell of a text column (null when missing). */
+export function textCell(raw: unknown): string | null {
+  if (raw === undefined || raw === null || raw === '') return null;
+  return parseText(raw) ?? null;
+}
+
+/** Growable column builders. */
+class ColumnBuilder {
+  numbers: Float64Array;
+  texts: Array<string | null>;
+  length = 0;
+
+  constructor(readonly type: string) {
+    this.numbers = new Float64Array(isNumericType(type) ? 1024 : 0);
+    this.texts = [];
+  }
+
+  push(raw: unknown): void {
+    if (isNumericType(this.type)) {
+      if (this.length === this.numbers.length) {
+        const grown = new Float64Array(this.numbers.length * 2);
+        grown.set(this.numbers);
+        this.numbers = grown;
+      }
+      this.numbers[this.length] = numericCell(this.type, raw);
+    } else {
+      const text = textCell(raw);
+      // Categories repeat: keep one copy per distinct value, not a slice of each read buffer.
+      this.texts.push(text === null ? null : intern(text));
+    }
+    this.length++;
+  }
+
+  build(): TableColumn {
+    return isNumericType(this.type) ? { kind: 'numeric', values: this.numbers.slice(0, this.length) } : { kind: 'text', values: this.texts };
+  }
+}
+
+const interned = new Map<string, string>();
+
+function intern(s: string): string {
+  const known = interned.get(s);
+  if (known !== undefined) return known;
+  const copy = (' ' + s).slice(1);
+  if (interned.size < 100_000) interned.set(copy, copy);
+  return copy;
+}
+
+/** Load the declared columns of a CSV or JSON Lines source into a {@link Table}. */
+export async function readTable(source: DatasetSource, dataset: DatasetConfig): Promise<Table> {
+  const format = resolveFormat(source.name, dataset.format);
+  if (typeof format !== 'string' || format === 'parquet') {
+    throw new TableReadError(
+      `cannot load '${source.name}' for training: ${typeof format === 'string' ? 'Parquet training input is not supported yet (validation is); upload CSV or JSON Lines' : format.error}`,
+    );
+  }
+  const builders = new Map(Object.entries(dataset.columns).map(([name, spec]) => [name, new ColumnBuilder(spec.type)]));
+  let rows = 0;
+  const decoder = new TextDecoder('utf-8');
+  if (format === 'csv') {
+    let slots: Array<ColumnBuilder | undefined> = [];
+    let missing: ColumnBuilder[] = [];
+    const parser = new CsvParser(dataset.delimiter, (record) => {
+      if (record.index === 0) {
+        const header = record.toArray().map((h) => h.trim());
+        slots = header.map((h) => builders.get(h));
+        missing = [...builders.entries()].filter(([name]) => !header.includes(name)).map(([, b]) => b);
+        return;
+      }
+      if (record.length !== slots.length) return;
+      rows++;
+      for (let i = 0; i < slots.length; i++) slots[i]?.push(record.isEmpty(i) ? null : record.str(i));
+      for (const b of missing) b.push(null);
+    });
+    for await (const chunk of source.stream()) parser.push(decoder.decode(chunk, { stream: true }));
+    parser.push(decoder.decode());
+    parser.end();
+  } else {
+    let rest = '';
+    const line = (text: string): void => {
+      if (text.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return;
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+      rows++;
+      const record = value as Record<string, unknown>;
+      for (const [name, b] of builders) b.push(Object.hasOwn(record, name) ? record[name] : null);
+    };
+    for await (const chunk of source.stream()) {
+      const all = rest + decoder.decode(chunk, { stream: true });
+      const lines = all.split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) line(l);
+    }
+    line(rest + decoder.decode());
+  }
+  const columns: Record<string, TableColumn> = {};
+  for (const [name, b] of builders) columns[name] = b.build();
+  return { rows, columns };
+}
+
+/** Build a table from records in memory (tests, the predict path's batches). */
+export function tableFromRecords(records: ReadonlyArray<Readonly<Record<string, unknown>>>, dataset: Pick<DatasetConfig, 'columns'>): Table {
+  const builders = new Map(Object.entries(dataset.columns).map(([name, spec]) => [name, new ColumnBuilder(spec.type)]));
+  for (const record of records) for (const [name, b] of builders) b.push(Object.hasOwn(record, name) ? record[name] : null);
+  const columns: Record<string, TableColumn> = {};
+  for (const [name, b] of builders) columns[name] = b.build();
+  return { rows: records.length, columns };
+}

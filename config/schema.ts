@@ -170,6 +170,7 @@ const gateSchema = z.strictObject({
   metric: z.enum(['rmse', 'mae', 'r2', 'mape', 'auc', 'logloss', 'accuracy', 'f1']),
   minImprovement: z.number().nonnegative().default(0).describe('relative improvement over the champion needed to pass'),
   mustBeatBaseline: z.boolean().default(true).describe('the model must beat a naive baseline (mean / prior)'),
+  bound: z.number().optional().describe('an absolute value the metric must reach: at most this for error metrics (rmse, mae, mape, logloss), at least this for scores'),
 });
 
 const servingSchema = z.strictObject({

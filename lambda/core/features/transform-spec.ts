@@ -172,9 +172,7 @@ export function fitTransformSpec(table: Table, trainRows: ArrayLike<number>, dat
         throw new TransformError(`feature '${name}': unknown transform '${f.transform}'`);
     }
   }
-  const target: TargetSpec = dataset.label
-    ? { kind: 'label', name: dataset.label.name, from: dataset.label.from, op: dataset.label.op, threshold: dataset.label.threshold }
-    : { kind: 'column', column: dataset.target };
+  const target = targetSpecOf(dataset);
   const columnTypes: Record<string, string> = {};
   for (const [name, spec] of Object.entries(dataset.columns)) columnTypes[name] = spec.type;
   return { format: TRANSFORM_SPEC_FORMAT, task: dataset.task, target, columnTypes, features: fitted, outputs: outputNames(fitted), fittedRows: trainRows.length };
@@ -277,8 +275,15 @@ function scalar(f: Extract<FittedFeature, { transform: 'standardize' | 'minmax' 
   }
 }
 
+/** How the config says to read the target: its column, or the derived label. */
+export function targetSpecOf(dataset: Pick<DatasetConfig, 'label' | 'target'>): TargetSpec {
+  return dataset.label
+    ? { kind: 'label', name: dataset.label.name, from: dataset.label.from, op: dataset.label.op, threshold: dataset.label.threshold }
+    : { kind: 'column', column: dataset.target };
+}
+
 /** The target vector of the given rows: the column's values, or the derived 0/1 label. NaN when missing. */
-export function targetValues(spec: TransformSpec, table: Table, rows?: ArrayLike<number>): Float64Array {
+export function targetValues(spec: Pick<TransformSpec, 'target'>, table: Table, rows?: ArrayLike<number>): Float64Array {
   const n = rows ? rows.length : table.rows;
   const at = (i: number): number => (rows ? rows[i]! : i);
   const y = new Float64Array(n);

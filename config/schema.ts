@@ -419,6 +419,15 @@ function checkGateMetric(dataset: PlatformConfig['dataset'], gate: PlatformConfi
   }
 }
 
+/**
+ * The part of the config the pipeline's stage Lambdas receive (as JSON in `PLATFORM_CONFIG`): what they
+ * compute with, nothing about deployment.
+ */
+export const stageConfigSchema = platformConfigObject.pick({ name: true, environment: true, dataset: true, features: true, model: true, gate: true });
+
+/** The stage Lambdas' view of the config. */
+export type StageConfig = z.infer<typeof stageConfigSchema>;
+
 /** A problem found by {@link validateConfig}: a zod issue, or a cross-field rule's finding. */
 export type ConfigIssue = z.core.$ZodIssue;
 

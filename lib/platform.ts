@@ -2,6 +2,8 @@
  * Composition of the platform: one {@link Platform} per environment config, and the app-wide pieces
  * (`buildApp`: cdk-nag; `loadPlatformConfigs`: which configs a synth uses). `bin/app.ts` only calls these.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Tags, Validations, type App, type Environment, type Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONFIG_DIR, ConfigError, listEnvironments, loadConfig } from '../config/load';
@@ -10,6 +12,9 @@ import { capabilitiesFor, type Capabilities } from './maturity';
 import { retentionDays } from './constructs/stage-function';
 import { DataStack } from './stacks/data-stack';
 import { PipelineStack } from './stacks/pipeline-stack';
+
+/** The platform's version (package.json), recorded as the code version in every model's lineage. */
+export const PLATFORM_VERSION: string = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Tag keys every resource of the platform carries. */
 export const PLATFORM_TAGS = {
@@ -73,7 +78,8 @@ export class Platform {
         capabilities: this.capabilities,
         dataBucket: this.data.dataBucket,
         artifactBucket: this.data.artifactBucket,
-        dataset: config.dataset,
+        config: { name: config.name, environment: config.environment, dataset: config.dataset, features: config.features, model: config.model, gate: config.gate },
+        codeVersion: PLATFORM_VERSION,
         logRetention: retentionDays(config.storage.logRetentionDays),
         disposable: config.disposable,
       });

@@ -1,15 +1,20 @@
 /**
- * The training pipeline of one environment: its stage functions and (next) the Step Functions state
- * machine that runs them. Today it holds the validate stage.
+ * The training pipeline of one environment: its stage functions, the Step Functions state machine that
+ * runs them, and (level 2+) the EventBridge rule and trigger that start it on every upload.
  */
 import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { DatasetConfig } from '../../config/schema';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { StageConfig } from '../../config/schema';
 import { ARTIFACT_PREFIX, DATA_PREFIX } from '../../lambda/core/layout';
+import { stageEnvSchema } from '../../lambda/env/stage-env';
+import { triggerEnvSchema } from '../../lambda/env/trigger-env';
 import { validateEnvSchema, type ValidateEnv } from '../../lambda/env/validate-env';
 import { StageFunction } from '../constructs/stage-function';
+import { TrainingPipeline } from '../constructs/training-pipeline';
 import type { Capabilities } from '../maturity';
 
 /** Properties of a {@link PipelineStack}. */
@@ -23,8 +28,11 @@ export interface PipelineStackProps extends StackProps {
   /** The artifact bucket (`runs/` and the rest). */
   readonly artifactBucket: IBucket;
 
-  /** The config's `dataset` section: what validation checks files against. */
-  readonly dataset: DatasetConfig;
+  /** The stage view of the config (name, environment, dataset, features, model, gate). */
+  readonly config: StageConfig;
+
+  /** The platform's code version (package version), recorded in every model's lineage. */
+  readonly codeVersion: string;
 
   /** Retention of every stage function's log group (config `storage.logRetentionDays`). */
   readonly logRetention: RetentionDays;
@@ -62,11 +70,15 @@ export class PipelineStack extends Stack {
    * (every level: `trainingPipeline` is locked on) this is always true.
    */
   static hasResources(capabilities: Capabilities): boolean {
-    return capabilities.validationGate;
+    return capabilities.trainingPipeline || capabilities.validationGate;
   }
 
   /** The validate stage; absent when the `validationGate` capability is off. */
   readonly validateStage?: StageFunction<typeof validateEnvSchema>;
+  /** The training state machine. */
+  readonly pipeline: TrainingPipeline;
+  /** Starts the pipeline on uploads; present with the `s3Trigger` capability. */
+  readonly trigger?: StageFunction<typeof triggerEnvSchema>;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -81,7 +93,7 @@ export class PipelineStack extends Stack {
         environment: {
           DATA_BUCKET: props.dataBucket.bucketName,
           ARTIFACT_BUCKET: props.artifactBucket.bucketName,
-          DATASET_SCHEMA: JSON.stringify(props.dataset),
+          DATASET_SCHEMA: JSON.stringify(props.config.dataset),
           POWERTOOLS_SERVICE_NAME: 'validate',
           POWERTOOLS_LOG_LEVEL: logLevel,
         },
@@ -97,7 +109,84 @@ export class PipelineStack extends Stack {
       this.validateStage = validate;
     }
 
-    // Next: the training state machine (Step Functions) is built here from the stage functions above,
-    // in its own construct (lib/constructs/), with the validate stage as its first task when present.
+    const { config } = props;
+    if (config.model.engine !== 'lambda') {
+      // Not a silent fallback: the SageMaker training path is not built yet.
+      throw new Error(`model.engine '${config.model.engine}' is not available yet; set model.engine to 'lambda' in ${config.environment}'s config`);
+    }
+    const stageEnvironment = {
+      DATA_BUCKET: props.dataBucket.bucketName,
+      ARTIFACT_BUCKET: props.artifactBucket.bucketName,
+      PLATFORM_CONFIG: JSON.stringify(config),
+      PROMOTE_ON_DEPLOY: props.capabilities.autoDeploy ? 'true' : 'false',
+      CODE_VERSION: props.codeVersion,
+      POWERTOOLS_LOG_LEVEL: logLevel,
+    } as const;
+    const stage = (id: string, handler: string, description: string, size: { memory: Size; timeout: Duration }): StageFunction<typeof stageEnvSchema> =>
+      new StageFunction(this, id, {
+        handler,
+        description,
+        environmentSchema: stageEnvSchema,
+        environment: { ...stageEnvironment, POWERTOOLS_SERVICE_NAME: handler },
+        memorySize: size.memory,
+        timeout: size.timeout,
+        logRetention: props.logRetention,
+        logRemovalPolicy,
+      });
+    const heavy = { memory: Size.mebibytes(config.model.memoryMb), timeout: Duration.minutes(config.model.timeoutMinutes) };
+    const light = { memory: Size.mebibytes(512), timeout: Duration.minutes(1) };
+    const features = stage('FeaturesStage', 'features', 'Fits the transform spec on the training split; writes matrices and spec', heavy);
+    const train = stage('TrainStage', 'train', 'Trains the configured model in the Lambda', heavy);
+    const evaluate = stage('EvaluateStage', 'evaluate', 'Holdout metrics vs baseline and champion; the gate decision', heavy);
+    const register = stage('RegisterStage', 'register', 'Registers an immutable model version with lineage', light);
+    const recordOutcome = stage('RecordOutcome', 'record-outcome', 'Records failures, bad data and gate rejections in the run record', light);
+
+    // Every stage reads and writes its run's folder (the run record is read-modify-write).
+    for (const fn of [features, train, evaluate, register, recordOutcome]) {
+      fn.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
+      fn.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
+    }
+    for (const fn of [features, evaluate]) {
+      fn.grantReadObjects(props.dataBucket, DATA_PREFIX.validated);
+      fn.grantReadObjects(props.dataBucket, DATA_PREFIX.incoming);
+    }
+    evaluate.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
+    register.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
+    register.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
+
+    this.pipeline = new TrainingPipeline(this, 'TrainingPipeline', {
+      ...(this.validateStage ? { validate: this.validateStage } : {}),
+      features,
+      train,
+      evaluate,
+      register,
+      recordOutcome,
+      logRetention: props.logRetention,
+      logRemovalPolicy,
+    });
+
+    if (props.capabilities.s3Trigger) {
+      const trigger = new StageFunction(this, 'Trigger', {
+        handler: 'trigger',
+        description: 'Starts one training run per uploaded object version (duplicates start nothing)',
+        environmentSchema: triggerEnvSchema,
+        environment: { STATE_MACHINE_ARN: this.pipeline.stateMachine.stateMachineArn, POWERTOOLS_SERVICE_NAME: 'trigger', POWERTOOLS_LOG_LEVEL: logLevel },
+        memorySize: Size.mebibytes(256),
+        timeout: Duration.seconds(30),
+        logRetention: props.logRetention,
+        logRemovalPolicy,
+      });
+      this.pipeline.stateMachine.grantStartExecution(trigger);
+      new Rule(this, 'UploadRule', {
+        description: 'An object created under incoming/ of the data bucket starts the training pipeline',
+        eventPattern: {
+          source: ['aws.s3'],
+          detailType: ['Object Created'],
+          detail: { bucket: { name: [props.dataBucket.bucketName] }, object: { key: [{ prefix: DATA_PREFIX.incoming }] } },
+        },
+        targets: [new LambdaFunction(trigger.function, { retryAttempts: 4 })],
+      });
+      this.trigger = trigger;
+    }
   }
 }

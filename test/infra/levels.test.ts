@@ -85,7 +85,7 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
       [PLATFORM_TAGS.environment]: env,
       [PLATFORM_TAGS.maturityLevel]: String(level),
     });
-    const pipeline = built.platform.capabilities.validationGate ? [`flights-${env}-pipeline`] : [];
+    const pipeline = [`flights-${env}-pipeline`];
     expect(built.platform.stacks.map((s) => s.stackName)).toEqual([`flights-${env}-data`, ...pipeline]);
   });
 
@@ -209,10 +209,10 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
   });
 
   if (level === 0) {
-    test('level 0 has no validation gate, so no validate stage and (for now) no pipeline stack', () => {
+    test('level 0 has no validation gate: a pipeline stack without a validate stage', () => {
       expect(built.platform.capabilities.validationGate).toBe(false);
-      expect(built.platform.pipeline).toBeUndefined();
-      expect(built.platform.stacks.map((s) => s.stackName)).toEqual(['flights-level0-data']);
+      expect(built.platform.pipeline?.validateStage).toBeUndefined();
+      expect(built.platform.stacks.map((s) => s.stackName)).toEqual(['flights-level0-data', 'flights-level0-pipeline']);
     });
     return;
   }
@@ -225,13 +225,16 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
     beforeAll(() => {
       if (!built.pipeline) throw new Error(`level ${level} should have a pipeline stack`);
       template = built.pipeline;
-      const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: Json[] } } }[];
+      const roleId = logicalIdOf(template, 'AWS::IAM::Role', 'ValidateStage');
+      const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } })) as {
+        Properties: { PolicyDocument: { Statement: Json[] } };
+      }[];
       if (policies.length !== 1) throw new Error(`expected the validate role's one policy, found ${policies.length}`);
       statements = policies[0]!.Properties.PolicyDocument.Statement;
     });
 
     test('Node.js 22 on arm64, X-Ray active, 1769 MB and 15 minutes', () => {
-      template.resourceCountIs('AWS::Lambda::Function', 1);
+      logicalIdOf(template, 'AWS::Lambda::Function', 'ValidateStage');
       template.hasResourceProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
@@ -254,7 +257,8 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
     test('environment follows the validate env contract, with the dataset from config', () => {
       const config = built.platform.config;
       const functions = template.findResources('AWS::Lambda::Function');
-      const variables = (Object.values(functions)[0] as { Properties: { Environment: { Variables: Json } } }).Properties.Environment.Variables;
+      const validateId = logicalIdOf(template, 'AWS::Lambda::Function', 'ValidateStage');
+      const variables = (functions[validateId] as { Properties: { Environment: { Variables: Json } } }).Properties.Environment.Variables;
       expect(Object.keys(variables).sort()).toEqual(
         ['ARTIFACT_BUCKET', 'DATASET_SCHEMA', 'DATA_BUCKET', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'].sort(),
       );
@@ -341,7 +345,7 @@ describe('capability overrides decide, not the level', () => {
   test('level 2 with validationGate switched off has no validate stage', () => {
     const [platform] = buildApp(testApp(), [configAtLevel(2, { overrides: { validationGate: false } })]);
     expect(platform?.capabilities.validationGate).toBe(false);
-    expect(platform?.pipeline).toBeUndefined();
+    expect(platform?.pipeline?.validateStage).toBeUndefined();
   });
 });
 

@@ -48,15 +48,29 @@ describe('cdk-nag AwsSolutions on every environment', () => {
   test('each acknowledgement sits on the construct it covers, one finding each, with a specific reason', () => {
     const found = acknowledgements(app);
     const expected = new Map<string, (string | RegExp)[]>();
+    // The bucket ARN as the template renders it (a cross-stack reference), then the prefix.
+    const prefixGrant = (bucket: 'DataBucket' | 'ArtifactBucket', prefix: string): RegExp =>
+      new RegExp(`^AwsSolutions-IAM5\\[Resource::\\{"Fn::GetStackOutput":\\{"StackName":"flights-\\w+-data",.*"OutputName":"\\w*${bucket}\\w*"\\}\\}/${prefix}/\\*\\]$`);
+    const stages: Record<string, RegExp[]> = {
+      ValidateStage: [prefixGrant('DataBucket', 'incoming'), prefixGrant('DataBucket', 'quarantine'), prefixGrant('DataBucket', 'validated'), prefixGrant('ArtifactBucket', 'runs')],
+      FeaturesStage: [prefixGrant('ArtifactBucket', 'runs'), prefixGrant('DataBucket', 'validated'), prefixGrant('DataBucket', 'incoming')],
+      TrainStage: [prefixGrant('ArtifactBucket', 'runs')],
+      EvaluateStage: [prefixGrant('ArtifactBucket', 'runs'), prefixGrant('DataBucket', 'validated'), prefixGrant('DataBucket', 'incoming'), prefixGrant('ArtifactBucket', 'registry')],
+      RegisterStage: [prefixGrant('ArtifactBucket', 'runs'), prefixGrant('ArtifactBucket', 'registry')],
+      RecordOutcome: [prefixGrant('ArtifactBucket', 'runs')],
+      Trigger: [],
+    };
     for (const env of ['dev', 'prod', 'staging']) {
-      expected.set(`flights-${env}-pipeline/ValidateStage/Function`, ['AwsSolutions-L1']);
-      expected.set(`flights-${env}-pipeline/ValidateStage/Role`, [
+      for (const [stage, grants] of Object.entries(stages)) {
+        expected.set(`flights-${env}-pipeline/${stage}/Function`, ['AwsSolutions-L1']);
+        expected.set(`flights-${env}-pipeline/${stage}/Role`, ['AwsSolutions-IAM5[Resource::*]', ...grants]);
+      }
+      // Step Functions' log delivery and X-Ray, and invoke on each stage function's versions (`<arn>:*`).
+      expected.set(`flights-${env}-pipeline/TrainingPipeline/StateMachine/Role`, [
         'AwsSolutions-IAM5[Resource::*]',
-        // The data / artifact bucket ARN as the template renders it (a cross-stack reference), then the prefix.
-        /^AwsSolutions-IAM5\[Resource::\{"Fn::GetStackOutput":\{"StackName":"flights-\w+-data",.*"OutputName":"\w*DataBucket\w*"\}\}\/incoming\/\*\]$/,
-        /^AwsSolutions-IAM5\[Resource::\{"Fn::GetStackOutput":.*"OutputName":"\w*DataBucket\w*"\}\}\/quarantine\/\*\]$/,
-        /^AwsSolutions-IAM5\[Resource::\{"Fn::GetStackOutput":.*"OutputName":"\w*DataBucket\w*"\}\}\/validated\/\*\]$/,
-        /^AwsSolutions-IAM5\[Resource::\{"Fn::GetStackOutput":.*"OutputName":"\w*ArtifactBucket\w*"\}\}\/runs\/\*\]$/,
+        ...['ValidateStage', 'FeaturesStage', 'TrainStage', 'EvaluateStage', 'RegisterStage', 'RecordOutcome'].map(
+          (stage) => new RegExp(`^AwsSolutions-IAM5\\[Resource::<${stage}Function[0-9A-F]{8}\\.Arn>:\\*\\]$`),
+        ),
       ]);
     }
     expect([...found.keys()].sort()).toEqual([...expected.keys()].sort());

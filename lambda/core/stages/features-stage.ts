@@ -1,0 +1,91 @@
+/**
+ * The features stage: load the validated data, derive the target, split, fit the transform spec on the
+ * training split only, and write the spec, both matrices and the split to `runs/<runId>/features/`.
+ * Also fingerprints the data (sha256 of the bytes read) for the registry's lineage.
+ */
+import { createHash } from 'node:crypto';
+import type { PlatformConfig } from '../../../config/schema';
+import { encodeDataset } from '../features/dataset-codec';
+import { splitRows } from '../features/split';
+import { readTable } from '../features/table';
+import { applyTransformSpec, fitTransformSpec, targetSpecOf, targetValues } from '../features/transform-spec';
+import { runKey } from '../layout';
+import type { DatasetSource } from '../validation/validate-dataset';
+import type { ArtifactStore } from './artifact-store';
+
+/** What the features stage hands to the next stages. */
+export interface FeaturesStageResult {
+  readonly specKey: string;
+  readonly trainKey: string;
+  readonly testKey: string;
+  readonly splitKey: string;
+  readonly rows: { readonly train: number; readonly test: number; readonly dropped: number };
+  readonly cutoff?: string;
+  readonly outputs: readonly string[];
+  readonly sha256: string;
+}
+
+/** The training split is too small to learn from. */
+export class InsufficientDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InsufficientDataError';
+  }
+}
+
+/** Rows each split needs at least. */
+export const MIN_SPLIT_ROWS = 10;
+
+/** Wrap a source so every byte streamed through it is hashed. */
+function hashing(source: DatasetSource): { source: DatasetSource; digest: () => string } {
+  const hash = createHash('sha256');
+  return {
+    source: {
+      ...source,
+      stream: async function* () {
+        for await (const chunk of source.stream()) {
+          hash.update(chunk);
+          yield chunk;
+        }
+      },
+    },
+    digest: () => hash.digest('hex'),
+  };
+}
+
+/** Run the features stage. */
+export async function runFeaturesStage(input: {
+  readonly runId: string;
+  readonly source: DatasetSource;
+  readonly config: Pick<PlatformConfig, 'dataset' | 'features'>;
+  readonly store: ArtifactStore;
+}): Promise<FeaturesStageResult> {
+  const { runId, config, store } = input;
+  const hashed = hashing(input.source);
+  const table = await readTable(hashed.source, config.dataset);
+  const sha256 = hashed.digest();
+  const y = targetValues({ target: targetSpecOf(config.dataset) }, table);
+  const split = splitRows(table, y, config.dataset.split);
+  if (split.train.length < MIN_SPLIT_ROWS || split.test.length < MIN_SPLIT_ROWS) {
+    throw new InsufficientDataError(
+      `the split leaves ${split.train.length} training and ${split.test.length} test rows (each needs ≥ ${MIN_SPLIT_ROWS}); check dataset.split${split.cutoff ? ` (cutoff ${split.cutoff})` : ''} and the data's time range`,
+    );
+  }
+  const spec = fitTransformSpec(table, split.train, config.dataset, config.features);
+  const take = (rows: Int32Array): Float64Array => Float64Array.from(rows, (i) => y[i]!);
+  const key = (file: string): string => runKey(runId, 'features', file);
+  await store.putJson(key('transform-spec.json'), spec);
+  await store.putBytes(key('train.bin'), encodeDataset({ x: applyTransformSpec(spec, table, split.train), y: take(split.train) }));
+  await store.putBytes(key('test.bin'), encodeDataset({ x: applyTransformSpec(spec, table, split.test), y: take(split.test) }));
+  await store.putBytes(key('split.bin'), new Uint8Array(Int32Array.from([split.train.length, ...split.train, ...split.test]).buffer));
+  return {
+    specKey: key('transform-spec.json'),
+    trainKey: key('train.bin'),
+    testKey: key('test.bin'),
+    splitKey: key('split.bin'),
+    rows: { train: split.train.length, test: split.test.length, dropped: split.dropped },
+    ...(split.cutoff ? { cutoff: split.cutoff } : {}),
+    outputs: spec.outputs,
+    sha256,
+  };
+}

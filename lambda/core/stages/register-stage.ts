@@ -1,0 +1,88 @@
+/**
+ * The register stage: file the candidate as a new immutable registry version — model, transform spec,
+ * metrics, importance, the training profile (the drift baseline) — with a manifest of its lineage, and
+ * promote it to champion when the environment deploys automatically.
+ */
+import { createHash } from 'node:crypto';
+import type { StageConfig } from '../../../config/schema';
+import type { TrainedModel } from '../models/train-model';
+import { registerVersion, setStage, type RegistryStore } from '../registry/registry';
+import type { ArtifactStore } from './artifact-store';
+import type { Evaluation } from './evaluate-stage';
+
+/** What the register stage hands on. */
+export interface RegisterStageResult {
+  readonly modelName: string;
+  readonly version: number;
+  readonly stage: 'candidate' | 'champion';
+}
+
+/** Where the data came from, for lineage. */
+export interface DataLineage {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+  readonly sha256: string;
+  readonly validationReportKey: string;
+  readonly rows: { readonly train: number; readonly test: number; readonly dropped: number };
+  readonly cutoff?: string;
+}
+
+/** A stable hash of the config (keys sorted), so two runs with the same config share it. */
+export function configHash(config: unknown): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+        : value;
+  return createHash('sha256').update(JSON.stringify(canonical(config))).digest('hex');
+}
+
+/** Run the register stage. */
+export async function runRegisterStage(input: {
+  readonly runId: string;
+  readonly config: StageConfig;
+  readonly modelKey: string;
+  readonly specKey: string;
+  readonly evaluationKey: string;
+  readonly profileKey: string;
+  readonly data: DataLineage;
+  /** Promote to champion now (environments that deploy automatically); else it stays a candidate for approval. */
+  readonly promote: boolean;
+  readonly codeVersion: string;
+  readonly store: ArtifactStore;
+  readonly registry: RegistryStore;
+}): Promise<RegisterStageResult> {
+  const { store, config } = input;
+  const model = await store.getJson<TrainedModel>(input.modelKey);
+  const evaluation = await store.getJson<Evaluation>(input.evaluationKey);
+  const modelName = config.name;
+  const version = await registerVersion(
+    input.registry,
+    modelName,
+    {
+      model,
+      transformSpec: await store.getJson(input.specKey),
+      metrics: { holdout: evaluation.metrics, baseline: evaluation.baseline, champion: evaluation.champion ?? null, gate: evaluation.gate },
+      importance: evaluation.importance,
+      profile: await store.getJson(input.profileKey),
+    },
+    {
+      runId: input.runId,
+      environment: config.environment,
+      algorithm: model.algorithm,
+      task: config.dataset.task,
+      data: input.data,
+      params: config.model.params,
+      configHash: configHash(config),
+      codeVersion: input.codeVersion,
+      gate: { metric: evaluation.gate.metric, value: evaluation.gate.candidate, decision: evaluation.gate.decision },
+    },
+  );
+  if (input.promote) {
+    await setStage(input.registry, modelName, version, 'champion', { by: `run ${input.runId}`, reason: evaluation.gate.reasons.join('; ') });
+    return { modelName, version, stage: 'champion' };
+  }
+  return { modelName, version, stage: 'candidate' };
+}

@@ -1,0 +1,21 @@
+/**
+ * The environment contract of the training pipeline's stage Lambdas (features, train, evaluate,
+ * register, record-failure): the construct sets these variables, each handler parses them once.
+ */
+import { z } from 'zod';
+
+/** Variables every pipeline stage reads. `PLATFORM_CONFIG` is the stage view of the config as JSON. */
+export const stageEnvSchema = z.object({
+  DATA_BUCKET: z.string().min(3),
+  ARTIFACT_BUCKET: z.string().min(3),
+  PLATFORM_CONFIG: z.string().min(2),
+  /** "true" where the environment deploys automatically: a registered model becomes champion at once. */
+  PROMOTE_ON_DEPLOY: z.enum(['true', 'false']).default('false'),
+  /** Version of the platform code that runs (package version), for lineage. */
+  CODE_VERSION: z.string().default('unknown'),
+  POWERTOOLS_SERVICE_NAME: z.string().default('pipeline'),
+  POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+/** The parsed environment of a stage Lambda. */
+export type StageEnv = z.infer<typeof stageEnvSchema>;

@@ -1,0 +1,38 @@
+/** Evaluate stage Lambda: holdout metrics vs baseline and champion, the gate's decision, importance. */
+import { stageContext } from '../aws/stage-context';
+import { s3DatasetSource } from '../aws/s3-store';
+import { stageStarted, stageSucceeded } from '../core/runs/run-record';
+import { updateRun } from '../core/runs/run-store';
+import { runEvaluateStage, type EvaluateStageResult } from '../core/stages/evaluate-stage';
+import { featuresResultSchema, parsePipelineEvent, runInputSchema, trainResultSchema, validateResultSchema } from './pipeline-event';
+
+const ctx = stageContext();
+
+const eventSchema = runInputSchema.extend({ validate: validateResultSchema.optional(), features: featuresResultSchema, train: trainResultSchema });
+
+/** Lambda entry point. */
+export async function handler(event: unknown): Promise<EvaluateStageResult> {
+  const input = parsePipelineEvent(eventSchema, event, 'evaluate');
+  const trigger = { kind: input.trigger, bucket: input.bucket, key: input.key };
+  await updateRun(ctx.artifacts, input.runId, trigger, (r, at) => stageStarted(r, 'evaluate', at));
+  const ref = input.validate?.validatedKey
+    ? { bucket: ctx.env.DATA_BUCKET, key: input.validate.validatedKey }
+    : { bucket: input.bucket, key: input.key, ...(input.versionId ? { versionId: input.versionId } : {}) };
+  const result = await runEvaluateStage({
+    runId: input.runId,
+    modelName: ctx.config.name,
+    modelKey: input.train.modelKey,
+    trainKey: input.features.trainKey,
+    testKey: input.features.testKey,
+    splitKey: input.features.splitKey,
+    source: await s3DatasetSource(ctx.client, ref),
+    config: ctx.config,
+    store: ctx.artifacts,
+    registry: ctx.registry,
+  });
+  await updateRun(ctx.artifacts, input.runId, trigger, (r, at) =>
+    stageSucceeded(r, 'evaluate', at, { outputs: { ...result }, metrics: { [result.metric]: result.value } }),
+  );
+  ctx.logger.info('model evaluated', { runId: input.runId, decision: result.decision, metric: result.metric, value: result.value });
+  return result;
+}

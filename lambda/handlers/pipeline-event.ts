@@ -1,0 +1,59 @@
+/**
+ * The state of a training-pipeline execution as the stage handlers receive it: the run and the object
+ * that started it, plus each finished stage's result under its name. One schema per part, so each
+ * handler parses exactly what it reads (and names what is missing).
+ */
+import { z } from 'zod';
+
+/** The run and its data object (the state machine's input). */
+export const runInputSchema = z.object({
+  runId: z.string().regex(/^(?!\.\.?$)[A-Za-z0-9._-]{1,80}$/, 'letters, digits, dot, dash or underscore (1–80), not "." or ".."'),
+  bucket: z.string().min(3),
+  key: z.string().min(1),
+  versionId: z.string().min(1).optional(),
+  trigger: z.enum(['upload', 'manual', 'drift']).default('manual'),
+});
+
+/** The validate stage's result, as the later stages read it. */
+export const validateResultSchema = z.object({
+  verdict: z.enum(['valid', 'invalid']),
+  reportKey: z.string(),
+  profileKey: z.string().optional(),
+  validatedKey: z.string().optional(),
+  rowCount: z.number(),
+});
+
+/** The features stage's result. */
+export const featuresResultSchema = z.object({
+  specKey: z.string(),
+  trainKey: z.string(),
+  testKey: z.string(),
+  splitKey: z.string(),
+  rows: z.object({ train: z.number(), test: z.number(), dropped: z.number() }),
+  cutoff: z.string().optional(),
+  sha256: z.string(),
+});
+
+/** The train stage's result. */
+export const trainResultSchema = z.object({ modelKey: z.string(), algorithm: z.string(), fitMs: z.number() });
+
+/** The evaluate stage's result. */
+export const evaluateResultSchema = z.object({ evaluationKey: z.string(), decision: z.enum(['deploy', 'reject']), metric: z.string(), value: z.number() });
+
+/** A pipeline event that does not have the parts a stage needs. */
+export class InvalidPipelineEventError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidPipelineEventError';
+  }
+}
+
+/** Parse an event with a schema; the error names every missing or wrong field. */
+export function parsePipelineEvent<T extends z.ZodType>(schema: T, event: unknown, stage: string): z.infer<T> {
+  const parsed = schema.safeParse(event);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+    throw new InvalidPipelineEventError(`${stage} event is invalid: ${problems}`, { cause: parsed.error });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,48 @@
+/** Register stage Lambda: file the candidate as an immutable registry version with its lineage. */
+import { stageContext } from '../aws/stage-context';
+import { runFinished, stageStarted, stageSucceeded } from '../core/runs/run-record';
+import { updateRun } from '../core/runs/run-store';
+import { runRegisterStage, type RegisterStageResult } from '../core/stages/register-stage';
+import { evaluateResultSchema, featuresResultSchema, parsePipelineEvent, runInputSchema, trainResultSchema, validateResultSchema } from './pipeline-event';
+
+const ctx = stageContext();
+
+const eventSchema = runInputSchema.extend({
+  validate: validateResultSchema.extend({ profileKey: validateResultSchema.shape.reportKey }),
+  features: featuresResultSchema,
+  train: trainResultSchema,
+  evaluate: evaluateResultSchema,
+});
+
+/** Lambda entry point. */
+export async function handler(event: unknown): Promise<RegisterStageResult> {
+  const input = parsePipelineEvent(eventSchema, event, 'register');
+  const trigger = { kind: input.trigger, bucket: input.bucket, key: input.key };
+  await updateRun(ctx.artifacts, input.runId, trigger, (r, at) => stageStarted(r, 'register', at));
+  const result = await runRegisterStage({
+    runId: input.runId,
+    config: ctx.config,
+    modelKey: input.train.modelKey,
+    specKey: input.features.specKey,
+    evaluationKey: input.evaluate.evaluationKey,
+    profileKey: input.validate.profileKey,
+    data: {
+      bucket: input.bucket,
+      key: input.key,
+      ...(input.versionId ? { versionId: input.versionId } : {}),
+      sha256: input.features.sha256,
+      validationReportKey: input.validate.reportKey,
+      rows: input.features.rows,
+      ...(input.features.cutoff ? { cutoff: input.features.cutoff } : {}),
+    },
+    promote: ctx.env.PROMOTE_ON_DEPLOY === 'true',
+    codeVersion: ctx.env.CODE_VERSION,
+    store: ctx.artifacts,
+    registry: ctx.registry,
+  });
+  await updateRun(ctx.artifacts, input.runId, trigger, (r, at) =>
+    runFinished(stageSucceeded(r, 'register', at, { outputs: { ...result } }), 'succeeded', at, { decision: 'deploy', model: result.modelName, version: result.version, stage: result.stage }),
+  );
+  ctx.logger.info('model registered', { runId: input.runId, version: result.version, stage: result.stage });
+  return result;
+}

@@ -1,0 +1,67 @@
+/**
+ * Trigger Lambda (level 2+): an EventBridge "Object Created" event from the data bucket's `incoming/`
+ * starts one training-pipeline execution. The execution name is derived from bucket, key and version
+ * id, so a duplicated or replayed event starts nothing new (`ExecutionAlreadyExists` is success).
+ */
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { executionName } from '../core/runs/execution-name';
+import { DATA_PREFIX } from '../core/layout';
+import { triggerEnvSchema } from '../env/trigger-env';
+
+const env = triggerEnvSchema.parse(process.env);
+const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
+const sfn = new SFNClient({ ...(process.env.AWS_ENDPOINT_URL_SFN ? { endpoint: process.env.AWS_ENDPOINT_URL_SFN } : {}) });
+
+/** The EventBridge event for an S3 object created (the fields the trigger reads). */
+export const objectCreatedEventSchema = z.object({
+  'detail-type': z.literal('Object Created'),
+  source: z.literal('aws.s3'),
+  detail: z.object({
+    bucket: z.object({ name: z.string() }),
+    object: z.object({ key: z.string(), 'version-id': z.string().optional(), size: z.number().optional() }),
+  }),
+});
+
+/** The trigger's answer. */
+export interface TriggerResult {
+  readonly started: boolean;
+  readonly executionName: string;
+  readonly reason: string;
+}
+
+/** The event is not an S3 Object Created event for `incoming/`. */
+export class InvalidTriggerEventError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidTriggerEventError';
+  }
+}
+
+/** Lambda entry point. */
+export async function handler(event: unknown): Promise<TriggerResult> {
+  const parsed = objectCreatedEventSchema.safeParse(event);
+  if (!parsed.success) {
+    throw new InvalidTriggerEventError(`not an S3 Object Created event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { cause: parsed.error });
+  }
+  const { bucket, object } = parsed.data.detail;
+  // EventBridge delivers keys URL-encoded, as S3 notifications do.
+  const key = decodeURIComponent(object.key.replace(/\+/g, ' '));
+  if (!key.startsWith(DATA_PREFIX.incoming) || key.endsWith('/')) {
+    return { started: false, executionName: '', reason: `ignored: ${key} is not a file under ${DATA_PREFIX.incoming}` };
+  }
+  const name = executionName(bucket.name, key, object['version-id']);
+  const input = { runId: name, bucket: bucket.name, key, ...(object['version-id'] ? { versionId: object['version-id'] } : {}), trigger: 'upload' };
+  try {
+    await sfn.send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name, input: JSON.stringify(input) }));
+  } catch (error) {
+    if (error instanceof ExecutionAlreadyExists) {
+      logger.info('duplicate event: the execution exists', { executionName: name, key });
+      return { started: false, executionName: name, reason: 'duplicate: an execution for this object version exists' };
+    }
+    throw error;
+  }
+  logger.info('pipeline started', { executionName: name, key });
+  return { started: true, executionName: name, reason: 'started' };
+}

@@ -4,7 +4,7 @@ import { s3DatasetSource } from '../aws/s3-store';
 import { stageStarted, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
 import { runEvaluateStage, type EvaluateStageResult } from '../core/stages/evaluate-stage';
-import { featuresResultSchema, parsePipelineEvent, runInputSchema, trainResultSchema, validateResultSchema } from './pipeline-event';
+import { featuresResultSchema, parsePipelineEvent, runInputSchema, trainResultSchema, validateResultSchema } from '../events/pipeline-event';
 
 const ctx = stageContext();
 

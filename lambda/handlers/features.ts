@@ -7,7 +7,7 @@ import { s3DatasetSource } from '../aws/s3-store';
 import { stageStarted, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
 import { runFeaturesStage, type FeaturesStageResult } from '../core/stages/features-stage';
-import { parsePipelineEvent, runInputSchema, validateResultSchema } from './pipeline-event';
+import { parsePipelineEvent, runInputSchema, validateResultSchema } from '../events/pipeline-event';
 
 const ctx = stageContext();
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { stageContext } from '../aws/stage-context';
 import { STAGES, runFinished, stageFailed, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
-import { evaluateResultSchema, parsePipelineEvent, runInputSchema, validateResultSchema } from './pipeline-event';
+import { evaluateResultSchema, parsePipelineEvent, runInputSchema, validateResultSchema } from '../events/pipeline-event';
 
 const ctx = stageContext();
 

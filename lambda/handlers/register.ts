@@ -3,7 +3,7 @@ import { stageContext } from '../aws/stage-context';
 import { runFinished, stageStarted, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
 import { runRegisterStage, type RegisterStageResult } from '../core/stages/register-stage';
-import { evaluateResultSchema, featuresResultSchema, parsePipelineEvent, runInputSchema, trainResultSchema, validateResultSchema } from './pipeline-event';
+import { evaluateResultSchema, featuresResultSchema, parsePipelineEvent, runInputSchema, trainResultSchema, validateResultSchema } from '../events/pipeline-event';
 
 const ctx = stageContext();
 

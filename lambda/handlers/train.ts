@@ -3,7 +3,7 @@ import { stageContext } from '../aws/stage-context';
 import { stageStarted, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
 import { runTrainStage, type TrainStageResult } from '../core/stages/train-stage';
-import { featuresResultSchema, parsePipelineEvent, runInputSchema } from './pipeline-event';
+import { featuresResultSchema, parsePipelineEvent, runInputSchema } from '../events/pipeline-event';
 
 const ctx = stageContext();
 

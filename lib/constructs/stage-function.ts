@@ -4,7 +4,7 @@
  * here once.
  */
 import { resolve } from 'node:path';
-import { Duration, RemovalPolicy, Size, Stack, Token, Tokenization, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, Tags, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -16,6 +16,9 @@ import type { z } from 'zod';
 
 /** The repository root (where `package-lock.json` lives): esbuild's project root. */
 const REPO_ROOT = resolve(__dirname, '..', '..');
+
+/** Tag on every stage function naming its handler file (`lambda/handlers/<value>.ts`). */
+export const HANDLER_TAG = 'mlops:handler';
 
 /** The folder holding one handler file per Lambda: `lambda/handlers/<name>.ts`, each exporting `handler`. */
 export const HANDLERS_DIR = resolve(REPO_ROOT, 'lambda', 'handlers');
@@ -217,6 +220,10 @@ export class StageFunction<S extends EnvironmentSchema = EnvironmentSchema> exte
         externalModules: [],
       },
     });
+
+    // The handler file the function runs, on the function itself: the local platform binds each function
+    // of the synthesized template to `lambda/handlers/<handler>.ts` by this tag.
+    Tags.of(this.function).add(HANDLER_TAG, props.handler);
 
     // X-Ray's PutTraceSegments / PutTelemetryRecords have no resource-level permissions; active tracing
     // adds them on '*', which is the only form AWS accepts.

@@ -1,0 +1,100 @@
+/**
+ * The upload trigger: one execution per object version, named deterministically, so a duplicated or
+ * replayed EventBridge event starts nothing new. aws-sdk-client-mock stands in for the Step Functions
+ * API (StartExecution refuses a second execution of the same name with ExecutionAlreadyExists).
+ */
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { executionName } from '../../lambda/core/runs/execution-name';
+
+const sfn = mockClient(SFNClient);
+const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:flights-dev-training';
+
+function objectCreated(key: string, versionId?: string): unknown {
+  return {
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    detail: { bucket: { name: 'flights-dev-data' }, object: { key, ...(versionId ? { 'version-id': versionId } : {}), size: 10 } },
+  };
+}
+
+let trigger: typeof import('../../lambda/handlers/trigger');
+
+beforeAll(async () => {
+  process.env.STATE_MACHINE_ARN = ARN;
+  trigger = await import('../../lambda/handlers/trigger');
+});
+
+beforeEach(() => sfn.reset());
+
+describe('trigger', () => {
+  test('an upload starts one execution named after bucket, key and version, with the run input', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:x` });
+
+    // Act
+    const result = await trigger.handler(objectCreated('incoming/2001/flights+q1.csv', 'v1'));
+
+    // Assess
+    const name = executionName('flights-dev-data', 'incoming/2001/flights q1.csv', 'v1');
+    expect(result).toEqual({ started: true, executionName: name, reason: 'started' });
+    const input = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
+    expect(input.name).toBe(name);
+    expect(input.name).toMatch(/^run-flights-q1-[0-9a-f]{20}$/);
+    expect(JSON.parse(input.input!)).toEqual({ runId: name, bucket: 'flights-dev-data', key: 'incoming/2001/flights q1.csv', versionId: 'v1', trigger: 'upload' });
+  });
+
+  test('a duplicated event starts nothing new: ExecutionAlreadyExists is success', async () => {
+    // Prepare
+    sfn
+      .on(StartExecutionCommand)
+      .resolvesOnce({ executionArn: `${ARN}:x` })
+      .rejectsOnce(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+
+    // Act
+    const first = await trigger.handler(objectCreated('incoming/a.csv', 'v7'));
+    const again = await trigger.handler(objectCreated('incoming/a.csv', 'v7'));
+
+    // Assess
+    expect(first.started).toBe(true);
+    expect(again).toEqual({ started: false, executionName: first.executionName, reason: 'duplicate: an execution for this object version exists' });
+  });
+
+  test('a new version of the same key is a new run', () => {
+    // Assess
+    expect(executionName('b', 'incoming/a.csv', 'v1')).not.toBe(executionName('b', 'incoming/a.csv', 'v2'));
+    expect(executionName('b', 'incoming/a.csv', 'v1')).toBe(executionName('b', 'incoming/a.csv', 'v1'));
+    expect(executionName('b', `incoming/${'x'.repeat(200)}.csv`).length).toBeLessThanOrEqual(80);
+  });
+
+  test('objects outside incoming/ and folder markers are ignored without a start', async () => {
+    // Act
+    const outside = await trigger.handler(objectCreated('validated/r1/a.csv'));
+    const folder = await trigger.handler(objectCreated('incoming/2001/'));
+
+    // Assess
+    expect(outside.started).toBe(false);
+    expect(folder.started).toBe(false);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  test('an event that is not an S3 Object Created event is an InvalidTriggerEventError', async () => {
+    // Act
+    const call = trigger.handler({ 'detail-type': 'Object Deleted', source: 'aws.s3', detail: {} });
+
+    // Assess
+    await expect(call).rejects.toThrow(trigger.InvalidTriggerEventError);
+    await expect(call).rejects.toThrow(/detail-type/);
+  });
+
+  test('other Step Functions errors are not swallowed', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('AccessDenied'), { name: 'AccessDeniedException' }));
+
+    // Act
+    const call = trigger.handler(objectCreated('incoming/b.csv'));
+
+    // Assess
+    await expect(call).rejects.toThrow('AccessDenied');
+  });
+});

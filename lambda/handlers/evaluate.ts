@@ -1,5 +1,6 @@
 /** Evaluate stage Lambda: holdout metrics vs baseline and champion, the gate's decision, importance. */
 import { stageContext } from '../aws/stage-context';
+import { emitStageMetrics } from '../aws/stage-metrics';
 import { s3DatasetSource } from '../aws/s3-store';
 import { stageStarted, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
@@ -33,6 +34,10 @@ export async function handler(event: unknown): Promise<EvaluateStageResult> {
   await updateRun(ctx.artifacts, input.runId, trigger, (r, at) =>
     stageSucceeded(r, 'evaluate', at, { outputs: { ...result }, metrics: { [result.metric]: result.value } }),
   );
+  emitStageMetrics(`MLOps/${ctx.config.name}`, ctx.config.environment, 'evaluate', [
+    { name: `Holdout_${result.metric}`, value: result.value },
+    { name: 'GateRejected', value: result.decision === 'reject' ? 1 : 0 },
+  ]);
   ctx.logger.info('model evaluated', { runId: input.runId, decision: result.decision, metric: result.metric, value: result.value });
   return result;
 }

@@ -3,6 +3,7 @@
  * upload's exact version), fit the transform spec on the training split, write matrices and spec.
  */
 import { stageContext } from '../aws/stage-context';
+import { emitStageMetrics } from '../aws/stage-metrics';
 import { s3DatasetSource } from '../aws/s3-store';
 import { stageStarted, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
@@ -26,6 +27,12 @@ export async function handler(event: unknown): Promise<FeaturesStageResult> {
   await updateRun(ctx.artifacts, input.runId, trigger, (r, at) =>
     stageSucceeded(r, 'features', at, { outputs: { ...result }, params: { split: ctx.config.dataset.split, features: ctx.config.features } }),
   );
+  emitStageMetrics(`MLOps/${ctx.config.name}`, ctx.config.environment, 'features', [
+    { name: 'TrainingRows', value: result.rows.train },
+    { name: 'TestRows', value: result.rows.test },
+    { name: 'DroppedRows', value: result.rows.dropped },
+    { name: 'FeatureCount', value: result.outputs.length },
+  ]);
   ctx.logger.info('features written', { runId: input.runId, rows: result.rows, outputs: result.outputs.length });
   return result;
 }

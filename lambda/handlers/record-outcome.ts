@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { stageContext } from '../aws/stage-context';
+import { emitStageMetrics } from '../aws/stage-metrics';
 import { STAGES, runFinished, stageFailed, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
 import { evaluateResultSchema, parsePipelineEvent, runInputSchema, validateResultSchema } from '../events/pipeline-event';
@@ -47,6 +48,11 @@ export async function handler(event: unknown): Promise<RecordOutcomeResult> {
         return runFinished(r, 'rejected', at, { decision: 'reject', evaluationKey: input.state.evaluate.evaluationKey });
     }
   });
+  emitStageMetrics(`MLOps/${ctx.config.name}`, ctx.config.environment, 'pipeline', [
+    { name: 'RunsFailed', value: input.outcome === 'gate-rejected' ? 0 : 1 },
+    { name: 'ValidationFailures', value: input.outcome === 'validation-failed' ? 1 : 0 },
+    { name: 'GateRejections', value: input.outcome === 'gate-rejected' ? 1 : 0 },
+  ]);
   ctx.logger.info('run outcome recorded', { runId, outcome: input.outcome, status: record.status });
   return { runId, status: record.status };
 }

@@ -1,5 +1,6 @@
 /** Train stage Lambda (engine `lambda`): train the configured model on the features stage's matrix. */
 import { stageContext } from '../aws/stage-context';
+import { MetricUnit, emitStageMetrics } from '../aws/stage-metrics';
 import { stageStarted, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
 import { runTrainStage, type TrainStageResult } from '../core/stages/train-stage';
@@ -18,6 +19,7 @@ export async function handler(event: unknown): Promise<TrainStageResult> {
   await updateRun(ctx.artifacts, input.runId, trigger, (r, at) =>
     stageSucceeded(r, 'train', at, { outputs: { modelKey: result.modelKey, fitMs: result.fitMs }, params: result.params }),
   );
+  emitStageMetrics(`MLOps/${ctx.config.name}`, ctx.config.environment, 'train', [{ name: 'FitDuration', value: result.fitMs, unit: MetricUnit.Milliseconds }]);
   ctx.logger.info('model trained', { runId: input.runId, algorithm: result.algorithm, rows: result.rows, fitMs: result.fitMs });
   return result;
 }

@@ -5,6 +5,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import type { PlatformConfig } from '../config/schema';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { createS3Client } from '../lambda/aws/clients';
+import { findEnvironment } from './aws/environment';
+import { runCommand } from './commands/run';
+import { runShowCommand, runsCommand } from './commands/runs';
 import { validateCommand } from './commands/validate';
 import { EXIT, UsageError } from './errors';
 import { processOutput, type Output } from './output';
@@ -49,6 +54,41 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
   ).action(async (file: string, options: ConfigOptions & { json?: boolean; workers?: number }) => {
     const config = selectConfig(options);
     setExit(await validateCommand(file, config, { json: options.json ?? false, ...(options.workers ? { workers: options.workers } : {}) }, output));
+  });
+
+  configOptions(
+    program
+      .command('run')
+      .description('start a training run on AWS: uploads FILE to incoming/ first, or runs an object already there')
+      .argument('<target>', 'a local data file, or s3://<data bucket>/incoming/<key>')
+      .option('--wait', 'follow the run to its end; exit 0 if it succeeded, 1 if not')
+      .option('--json', 'print the run as JSON'),
+  ).action(async (target: string, options: ConfigOptions & { wait?: boolean; json?: boolean }) => {
+    const config = selectConfig(options);
+    const env = await findEnvironment(config);
+    const clients = { s3: createS3Client({ region: env.region }), sfn: new SFNClient({ region: env.region }) };
+    setExit(await runCommand(target, config, env, clients, { wait: options.wait ?? false, json: options.json ?? false }, output));
+  });
+
+  const runs = configOptions(
+    program
+      .command('runs')
+      .description('list the recent training runs of an environment (`runs show ID` for one)')
+      .option('--limit <n>', 'how many runs', (v) => Number(v), 20)
+      .option('--json', 'print the run records as JSON'),
+  ).action(async (options: ConfigOptions & { limit: number; json?: boolean }) => {
+    const env = await findEnvironment(selectConfig(options));
+    setExit(await runsCommand(createS3Client({ region: env.region }), env.artifactBucket, { limit: options.limit, json: options.json ?? false }, output));
+  });
+  configOptions(
+    runs
+      .command('show')
+      .description("one run's stages, timings, metrics, outcome and gate reasons")
+      .argument('<runId>', 'the run id (the execution name)')
+      .option('--json', 'print the run record as JSON'),
+  ).action(async (runId: string, options: ConfigOptions & { json?: boolean }) => {
+    const env = await findEnvironment(selectConfig(options));
+    setExit(await runShowCommand(createS3Client({ region: env.region }), env.artifactBucket, runId, { json: options.json ?? false }, output));
   });
 
   return program;

@@ -8,6 +8,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aw
 import type { Construct } from 'constructs';
 import type { StorageConfig } from '../../config/schema';
 import { ABORT_INCOMPLETE_UPLOADS_AFTER, SecureBucket } from '../constructs/secure-bucket';
+import { DATA_STACK_OUTPUTS } from '../stack-outputs';
 
 /** Properties of a {@link DataStack}. */
 export interface DataStackProps extends StackProps {
@@ -28,12 +29,7 @@ export interface DataStackProps extends StackProps {
   readonly disposable?: boolean;
 }
 
-/** Names of the stack outputs the CLI reads (`DescribeStacks`) to find the buckets of an environment. */
-export const DATA_STACK_OUTPUTS = {
-  dataBucketName: 'DataBucketName',
-  artifactBucketName: 'ArtifactBucketName',
-  dataKeyArn: 'DataKeyArn',
-} as const;
+export { DATA_STACK_OUTPUTS } from '../stack-outputs';
 
 /**
  * Key, buckets and access logs of one environment.

@@ -2,7 +2,7 @@
  * The training pipeline of one environment: its stage functions, the Step Functions state machine that
  * runs them, and (level 2+) the EventBridge rule and trigger that start it on every upload.
  */
-import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -15,6 +15,7 @@ import { triggerEnvSchema } from '../../lambda/env/trigger-env';
 import { validateEnvSchema, type ValidateEnv } from '../../lambda/env/validate-env';
 import { StageFunction } from '../constructs/stage-function';
 import { TrainingPipeline } from '../constructs/training-pipeline';
+import { PIPELINE_STACK_OUTPUTS } from '../stack-outputs';
 import type { Capabilities } from '../maturity';
 
 /** Properties of a {@link PipelineStack}. */
@@ -49,6 +50,8 @@ export interface PipelineStackProps extends StackProps {
    */
   readonly logLevel?: ValidateEnv['POWERTOOLS_LOG_LEVEL'];
 }
+
+export { PIPELINE_STACK_OUTPUTS } from '../stack-outputs';
 
 /** Memory of the validate stage: 1769 MiB is where Lambda gives a full vCPU, which streaming parsing uses. */
 export const VALIDATE_MEMORY = Size.mebibytes(1769);
@@ -163,6 +166,11 @@ export class PipelineStack extends Stack {
       recordOutcome,
       logRetention: props.logRetention,
       logRemovalPolicy,
+    });
+
+    new CfnOutput(this, PIPELINE_STACK_OUTPUTS.stateMachineArn, {
+      value: this.pipeline.stateMachine.stateMachineArn,
+      description: 'The training pipeline (mlops run starts it; mlops runs reads its records)',
     });
 
     if (props.capabilities.s3Trigger) {

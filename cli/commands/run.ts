@@ -1,0 +1,96 @@
+/**
+ * `mlops run (FILE | s3://bucket/incoming/…) [--env NAME] [--wait] [--json]`: start a training run on AWS.
+ * A local file is uploaded to `incoming/` first. The execution name is the same deterministic name the
+ * upload trigger uses, so at level 2+ `run` and the trigger never start the same object version twice.
+ */
+import { existsSync, statSync, createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { PlatformConfig } from '../../config/schema';
+import { DATA_PREFIX } from '../../lambda/core/layout';
+import { executionName } from '../../lambda/core/runs/execution-name';
+import { EXIT, UsageError } from '../errors';
+import { colour, formatBytes, type Output } from '../output';
+import type { DeployedEnvironment } from '../aws/environment';
+
+/** Options of `mlops run`. */
+export interface RunCommandOptions {
+  readonly wait?: boolean;
+  readonly json?: boolean;
+  /** Seconds between status polls while waiting. @default 5 */
+  readonly pollSeconds?: number;
+}
+
+/** The AWS clients `mlops run` uses (tests pass their own). */
+export interface RunClients {
+  readonly s3: S3Client;
+  readonly sfn: SFNClient;
+}
+
+/** Parse `s3://bucket/key`, or undefined when the argument is not an S3 URI. */
+export function parseS3Uri(arg: string): { bucket: string; key: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(arg);
+  return match ? { bucket: match[1]!, key: match[2]! } : undefined;
+}
+
+/** Where the run's data is, uploading a local file first. */
+async function locate(target: string, env: DeployedEnvironment, clients: RunClients, output: Output): Promise<{ key: string; versionId?: string }> {
+  const uri = parseS3Uri(target);
+  if (uri) {
+    if (uri.bucket !== env.dataBucket) throw new UsageError(`${target} is not in this environment's data bucket (${env.dataBucket})`);
+    if (!uri.key.startsWith(DATA_PREFIX.incoming)) throw new UsageError(`${target}: runs start from objects under ${DATA_PREFIX.incoming}`);
+    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: uri.bucket, Key: uri.key }));
+    return { key: uri.key, ...(head.VersionId ? { versionId: head.VersionId } : {}) };
+  }
+  if (!existsSync(target) || !statSync(target).isFile()) throw new UsageError(`no such file: ${target} (or give s3://${env.dataBucket}/${DATA_PREFIX.incoming}…)`);
+  const key = `${DATA_PREFIX.incoming}${basename(target)}`;
+  const size = statSync(target).size;
+  const upload = new Upload({ client: clients.s3, params: { Bucket: env.dataBucket, Key: key, Body: createReadStream(target) } });
+  upload.on('httpUploadProgress', (p) => {
+    if (process.stderr.isTTY && p.loaded !== undefined) process.stderr.write(`\ruploading ${basename(target)}: ${formatBytes(p.loaded)} / ${formatBytes(size)}`);
+  });
+  const done = await upload.done();
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  output.err(`uploaded s3://${env.dataBucket}/${key} (${formatBytes(size)})`);
+  return { key, ...(done.VersionId ? { versionId: done.VersionId } : {}) };
+}
+
+/** Start (or join) the run for a file or object; with `wait`, follow it to its end. Returns the exit code. */
+export async function runCommand(
+  target: string,
+  config: PlatformConfig,
+  env: DeployedEnvironment,
+  clients: RunClients,
+  options: RunCommandOptions,
+  output: Output,
+): Promise<number> {
+  const { key, versionId } = await locate(target, env, clients, output);
+  const name = executionName(env.dataBucket, key, versionId);
+  const input = { runId: name, bucket: env.dataBucket, key, ...(versionId ? { versionId } : {}), trigger: 'manual' };
+  const executionArn = `${env.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  let started = true;
+  try {
+    await clients.sfn.send(new StartExecutionCommand({ stateMachineArn: env.stateMachineArn, name, input: JSON.stringify(input) }));
+  } catch (error) {
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    started = false;
+  }
+  const summary = { runId: name, executionArn, started, environment: config.environment };
+  if (!options.wait) {
+    if (options.json) output.out(JSON.stringify(summary, null, 2));
+    else output.out(`${started ? 'started' : 'already running or done (started by the upload trigger or an earlier run)'}: ${name}\n  follow it: mlops runs show ${name} --env ${config.environment}`);
+    return EXIT.ok;
+  }
+  const poll = (options.pollSeconds ?? 5) * 1000;
+  for (;;) {
+    const status = (await clients.sfn.send(new DescribeExecutionCommand({ executionArn }))).status ?? 'RUNNING';
+    if (status !== 'RUNNING' && status !== 'PENDING_REDRIVE') {
+      if (options.json) output.out(JSON.stringify({ ...summary, status }, null, 2));
+      else output.out(`${status === 'SUCCEEDED' ? colour.green(status) : colour.red(status)}: ${name}`);
+      return status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
+    }
+    await new Promise((resolve) => setTimeout(resolve, poll));
+  }
+}

@@ -11,6 +11,9 @@ import { runValidationStage, type ValidationStageResult } from '../core/validati
 import { s3Client } from '../aws/clients';
 import { copyObject, putJson, s3DatasetSource } from '../aws/s3-store';
 import { validateEnvSchema } from '../env/validate-env';
+import { s3ArtifactStore } from '../aws/s3-artifact-store';
+import { stageStarted, stageSucceeded } from '../core/runs/run-record';
+import { updateRun } from '../core/runs/run-store';
 
 const env = validateEnvSchema.parse(process.env);
 const dataset = parseDatasetSchema(env.DATASET_SCHEMA);
@@ -26,6 +29,7 @@ export const validateEventSchema = z.object({
     .min(1)
     .refine((k) => k.startsWith(DATA_PREFIX.incoming) && k.length > DATA_PREFIX.incoming.length, `a key under ${DATA_PREFIX.incoming} (uploads are validated from there)`),
   versionId: z.string().min(1).optional(),
+  trigger: z.enum(['upload', 'manual', 'drift']).default('manual'),
 });
 
 /** The validate handler's input. */
@@ -52,8 +56,12 @@ export async function handler(event: unknown): Promise<ValidationStageResult> {
     throw new InvalidEventError(`validate reads only the data bucket ${env.DATA_BUCKET}, got ${bucket}`);
   }
   const client = s3Client();
+  const artifacts = s3ArtifactStore(client, env.ARTIFACT_BUCKET);
+  const trigger = { kind: parsed.data.trigger, bucket, key, ...(versionId ? { versionId } : {}) };
   const ref = { bucket, key, ...(versionId ? { versionId } : {}) };
   const source = await s3DatasetSource(client, ref);
+  // Recorded once the object is found: a missing object files nothing (the pipeline's Catch records it).
+  await updateRun(artifacts, runId, trigger, (r, at) => stageStarted(r, 'validate', at));
   const pinned = { ...ref, ...(source.versionId ? { versionId: source.versionId } : {}) };
   const { profile: _profile, ...result } = await runValidationStage({
     runId,
@@ -65,6 +73,9 @@ export async function handler(event: unknown): Promise<ValidationStageResult> {
       copySourceTo: (k) => copyObject(client, pinned, { bucket: env.DATA_BUCKET, key: k }),
     },
   });
+  await updateRun(artifacts, runId, trigger, (r, at) =>
+    stageSucceeded(r, 'validate', at, { outputs: { verdict: result.verdict, reportKey: result.reportKey, rowCount: result.rowCount }, metrics: { rowsValidated: result.rowCount } }),
+  );
   logger.info('validation finished', { runId, key, verdict: result.verdict, rowCount: result.rowCount, failures: result.failures });
   return result;
 }

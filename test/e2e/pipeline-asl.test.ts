@@ -78,7 +78,8 @@ describe('the synthesized training pipeline, run locally', () => {
     );
     const record = await readJson<RunRecord>(ARTIFACTS, 'runs/run-1/run.json');
     expect(record.status).toBe('succeeded');
-    expect(Object.keys(record.stages).sort()).toEqual(['evaluate', 'features', 'register', 'train']);
+    expect(Object.keys(record.stages).sort()).toEqual(['evaluate', 'features', 'register', 'train', 'validate']);
+    expect(record.metrics.rowsValidated).toBe(20_000);
     expect(record.outcome).toMatchObject({ version: 1, stage: 'champion' });
   });
 

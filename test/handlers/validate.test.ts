@@ -11,6 +11,7 @@ import { parquetMetadata } from 'hyparquet';
 import { loadConfig } from '../../config/load';
 import { s3Client } from '../../lambda/aws/clients';
 import { ObjectNotFoundError, s3DatasetSource } from '../../lambda/aws/s3-store';
+import type { RunRecord } from '../../lambda/core/runs/run-record';
 import type { ValidationReport } from '../../lambda/core/validation/report';
 import type { DatasetProfile } from '../../lambda/core/validation/dataset-validator';
 import { FLIGHTS_3M_PARQUET, FLIGHT_COLUMNS, flightCsvLine, flights, flightsCsv, flightsJsonLines, flightsParquet } from '../helpers/flights';
@@ -111,7 +112,12 @@ describe('valid data', () => {
     expect((await bytesOf(DATA_BUCKET, key)).equals(body)).toBe(true);
     expect(await etagOf(DATA_BUCKET, key)).toBe(etag);
     expect(await keysUnder(DATA_BUCKET, 'quarantine/run-csv-valid/')).toEqual([]);
-    expect(await keysUnder(ARTIFACT_BUCKET, 'runs/run-csv-valid/')).toEqual([result.profileKey, result.reportKey].sort());
+    expect(await keysUnder(ARTIFACT_BUCKET, 'runs/run-csv-valid/')).toEqual(['runs/run-csv-valid/run.json', result.profileKey, result.reportKey].sort());
+    expect(await jsonOf<RunRecord>(ARTIFACT_BUCKET, 'runs/run-csv-valid/run.json')).toMatchObject({
+      status: 'running',
+      stages: { validate: { status: 'succeeded', outputs: { verdict: 'valid', rowCount: 5000 } } },
+      metrics: { rowsValidated: 5000 },
+    });
   });
 
   test('a JSON Lines file of the real flights is accepted', async () => {
@@ -190,7 +196,7 @@ describe('invalid data', () => {
     expect((await bytesOf(DATA_BUCKET, key)).equals(body)).toBe(true);
     expect(await etagOf(DATA_BUCKET, key)).toBe(etag);
     expect(await keysUnder(DATA_BUCKET, 'validated/run-csv-invalid/')).toEqual([]);
-    expect(await keysUnder(ARTIFACT_BUCKET, 'runs/run-csv-invalid/')).toEqual([result.reportKey]);
+    expect(await keysUnder(ARTIFACT_BUCKET, 'runs/run-csv-invalid/')).toEqual([result.reportKey, 'runs/run-csv-invalid/run.json'].sort());
   });
 
   test('a JSON Lines file with malformed lines is quarantined with the lines named', async () => {
@@ -316,7 +322,9 @@ describe('Parquet over ranged GETs', () => {
     const name = 'record-get-ranges';
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName === 'GetObjectCommand') ranges.push((args.input as { Range?: string }).Range);
+        // Reads of the data (not of the run record in the artifact bucket).
+        const input = args.input as { Range?: string; Bucket?: string };
+        if (context.commandName === 'GetObjectCommand' && input.Bucket === DATA_BUCKET) ranges.push(input.Range);
         return next(args);
       },
       { step: 'initialize', name },

@@ -2,7 +2,7 @@
  * One benchmark run of our in-Lambda learners (bundled by run.ts with esbuild, so no compile time lands
  * in the timings). Loads the train and test CSVs with `readTable`, builds the features with a transform
  * spec fitted on the train rows, then for each requested case trains, predicts the test rows and scores
- * them. Prints one JSON line: {rows, testRows, loadSeconds, meanRmse (the train mean as the prediction), cases: {name: {fitSeconds, predictSeconds,
+ * them. Prints one JSON line: {rows, testRows, loadSeconds, meanRmse (the train mean as the prediction), cases: {name: {fitSeconds, fitCpuSeconds (process CPU time, all threads), predictSeconds,
  * metric, value}}}.
  *
  * Usage: node core-runner.js CONFIGS.json TRAIN.csv TEST.csv CASES [--codes OUT.json]
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const trainMean = y.reg[0].reduce((a, b) => a + b, 0) / y.reg[0].length;
   const meanRmse = rmse(y.reg[1], new Float64Array(y.reg[1].length).fill(trainMean));
 
-  const cases: Record<string, { fitSeconds: number; predictSeconds: number; metric: string; value: number }> = {};
+  const cases: Record<string, { fitSeconds: number; fitCpuSeconds: number; predictSeconds: number; metric: string; value: number }> = {};
   for (const name of (casesArg ?? '').split(',').filter(Boolean)) {
     const task = name.endsWith('-reg') || name.endsWith('-reg-nohour') ? 'regression' : 'binary';
     const noHour = name.endsWith('-nohour');
@@ -89,14 +89,17 @@ async function main(): Promise<void> {
     const xb = noHour ? dropFeature(xTest, 'date.hour') : xTest;
     const [ya, yb] = task === 'regression' ? y.reg : y.bin;
     const tFit = process.hrtime.bigint();
+    const cpuFit = process.cpuUsage();
     const trained = trainModel({ x: xa, y: ya }, model, task);
     const fitSeconds = seconds(tFit);
+    const cpu = process.cpuUsage(cpuFit);
+    const fitCpuSeconds = (cpu.user + cpu.system) / 1e6;
     const tPredict = process.hrtime.bigint();
     const pred = predictModel(trained, xb);
     const predictSeconds = seconds(tPredict);
     cases[name] = task === 'regression'
-      ? { fitSeconds, predictSeconds, metric: 'rmse', value: rmse(yb, pred) }
-      : { fitSeconds, predictSeconds, metric: 'auc', value: auc(yb, pred) };
+      ? { fitSeconds, fitCpuSeconds, predictSeconds, metric: 'rmse', value: rmse(yb, pred) }
+      : { fitSeconds, fitCpuSeconds, predictSeconds, metric: 'auc', value: auc(yb, pred) };
     process.stderr.write(`  ours ${name}: fit ${fitSeconds.toFixed(2)} s, ${cases[name]!.metric} ${cases[name]!.value.toFixed(4)}\n`);
   }
   process.stdout.write(`${JSON.stringify({ rows: train.rows, testRows: test.rows, loadSeconds, meanRmse, cases })}\n`);

@@ -9,7 +9,8 @@ import { evaluateResultSchema, featuresResultSchema, parsePipelineEvent, runInpu
 const ctx = stageContext();
 
 const eventSchema = runInputSchema.extend({
-  validate: validateResultSchema.extend({ profileKey: validateResultSchema.shape.reportKey }),
+  // Absent at level 0 (no validation gate): the version then has no training profile.
+  validate: validateResultSchema.optional(),
   features: featuresResultSchema,
   train: trainResultSchema,
   evaluate: evaluateResultSchema,
@@ -26,13 +27,13 @@ export async function handler(event: unknown): Promise<RegisterStageResult> {
     modelKey: input.train.modelKey,
     specKey: input.features.specKey,
     evaluationKey: input.evaluate.evaluationKey,
-    profileKey: input.validate.profileKey,
+    ...(input.validate?.profileKey ? { profileKey: input.validate.profileKey } : {}),
     data: {
       bucket: input.bucket,
       key: input.key,
       ...(input.versionId ? { versionId: input.versionId } : {}),
       sha256: input.features.sha256,
-      validationReportKey: input.validate.reportKey,
+      ...(input.validate ? { validationReportKey: input.validate.reportKey } : {}),
       rows: input.features.rows,
       ...(input.features.cutoff ? { cutoff: input.features.cutoff } : {}),
     },

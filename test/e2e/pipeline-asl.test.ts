@@ -147,3 +147,29 @@ describe('the synthesized training pipeline, run locally', () => {
     expect(record.outcome).toMatchObject({ failedStage: 'train', error: 'TrainingCrashError' });
   });
 });
+
+describe('level 0: no validation gate', () => {
+  test('the pipeline starts at Features, reads the upload itself, and registers a candidate without a profile', async () => {
+    // Prepare
+    const dev = rawConfig('dev') as { dataset: Record<string, unknown> };
+    const config = configAtLevel(0, {
+      name: 'flights-zero',
+      dataset: { ...dev.dataset, rowCount: { min: 100 } },
+      model: { engine: 'lambda', algorithm: 'linear', params: { l2: 1 } },
+      features: { origin: { transform: 'native', topK: 30 }, destination: { transform: 'native', topK: 30 }, distance: 'standardize', date: ['hour', 'dayOfWeek'] },
+    });
+    const [platform] = buildApp(testApp(), [config]);
+    const levelZero = new LocalPipeline(Template.fromStack(platform!.pipeline!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env });
+    await upload('incoming/level0.csv', flightsCsv(flights(20_000)));
+
+    // Act
+    const run = await levelZero.run({ runId: 'run-l0', bucket: DATA, key: 'incoming/level0.csv', trigger: 'manual' });
+
+    // Assess
+    expect(levelZero.handlers.Validate).toBeUndefined();
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toMatchObject({ register: { modelName: 'flights-zero', version: 1, stage: 'candidate' } });
+    expect(await readJson<unknown>(ARTIFACTS, 'registry/flights-zero/1/profile.json')).toBeNull();
+    expect(await keys(DATA, 'validated/run-l0/')).toEqual([]);
+  });
+});

@@ -23,7 +23,8 @@ export interface DataLineage {
   readonly key: string;
   readonly versionId?: string;
   readonly sha256: string;
-  readonly validationReportKey: string;
+  /** Absent when the environment has no validation gate (level 0). */
+  readonly validationReportKey?: string;
   readonly rows: { readonly train: number; readonly test: number; readonly dropped: number };
   readonly cutoff?: string;
 }
@@ -46,7 +47,8 @@ export async function runRegisterStage(input: {
   readonly modelKey: string;
   readonly specKey: string;
   readonly evaluationKey: string;
-  readonly profileKey: string;
+  /** The validate stage's profile; absent without a validation gate (the version then has none). */
+  readonly profileKey?: string;
   readonly data: DataLineage;
   /** Promote to champion now (environments that deploy automatically); else it stays a candidate for approval. */
   readonly promote: boolean;
@@ -66,7 +68,7 @@ export async function runRegisterStage(input: {
       transformSpec: await store.getJson(input.specKey),
       metrics: { holdout: evaluation.metrics, baseline: evaluation.baseline, champion: evaluation.champion ?? null, gate: evaluation.gate },
       importance: evaluation.importance,
-      profile: await store.getJson(input.profileKey),
+      profile: input.profileKey ? await store.getJson(input.profileKey) : null,
     },
     {
       runId: input.runId,

@@ -4,6 +4,8 @@
  * arrays of strings (null when missing). The validate stage has already judged the file; this reader is
  * tolerant and never throws on a bad cell.
  */
+import { parquetMetadataAsync, parquetRead } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import type { DatasetConfig } from '../../../config/schema';
 import { CsvParser } from '../validation/csv-parser';
 import { parseBoolean, parseDateTime, parseNumber, parseText } from '../validation/values';
@@ -93,14 +95,68 @@ function intern(s: string): string {
   return copy;
 }
 
-/** Load the declared columns of a CSV or JSON Lines source into a {@link Table}. */
+/**
+ * Load the declared columns of a Parquet source, one row group at a time through random access (ranged
+ * reads on S3). Columns the file lacks load as missing values.
+ */
+async function readParquetTable(source: DatasetSource, dataset: DatasetConfig): Promise<Table> {
+  const file = await source.asyncBuffer();
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (error) {
+    throw new TableReadError(`cannot read the Parquet footer of '${source.name}': ${(error as Error).message}`, { cause: error });
+  }
+  const rows = Number(metadata.num_rows);
+  const inFile = new Set(metadata.schema.slice(1).map((e) => e.name));
+  const numbers = new Map<string, Float64Array>();
+  const texts = new Map<string, Array<string | null>>();
+  for (const [name, spec] of Object.entries(dataset.columns)) {
+    if (isNumericType(spec.type)) numbers.set(name, new Float64Array(rows).fill(Number.NaN));
+    else texts.set(name, new Array<string | null>(rows).fill(null));
+  }
+  const wanted = Object.keys(dataset.columns).filter((c) => inFile.has(c));
+  let groupStart = 0;
+  for (const group of metadata.row_groups) {
+    const groupEnd = groupStart + Number(group.num_rows);
+    if (wanted.length > 0 && groupEnd > groupStart) {
+      await parquetRead({
+        file,
+        metadata,
+        compressors,
+        columns: wanted,
+        rowStart: groupStart,
+        rowEnd: groupEnd,
+        onChunk: (chunk) => {
+          const from = Math.max(chunk.rowStart, groupStart);
+          const to = Math.min(chunk.rowEnd, groupEnd);
+          const type = dataset.columns[chunk.columnName]!.type;
+          const target = numbers.get(chunk.columnName);
+          const text = texts.get(chunk.columnName);
+          for (let row = from; row < to; row++) {
+            const raw = (chunk.columnData as ArrayLike<unknown>)[row - chunk.rowStart];
+            if (target) target[row] = numericCell(type, raw);
+            else if (text) {
+              const t = textCell(raw);
+              text[row] = t === null ? null : intern(t);
+            }
+          }
+        },
+      });
+    }
+    groupStart = groupEnd;
+  }
+  const columns: Record<string, TableColumn> = {};
+  for (const [name, values] of numbers) columns[name] = { kind: 'numeric', values };
+  for (const [name, values] of texts) columns[name] = { kind: 'text', values };
+  return { rows, columns };
+}
+
+/** Load the declared columns of a CSV, JSON Lines or Parquet source into a {@link Table}. */
 export async function readTable(source: DatasetSource, dataset: DatasetConfig): Promise<Table> {
   const format = resolveFormat(source.name, dataset.format);
-  if (typeof format !== 'string' || format === 'parquet') {
-    throw new TableReadError(
-      `cannot load '${source.name}' for training: ${typeof format === 'string' ? 'Parquet training input is not supported yet (validation is); upload CSV or JSON Lines' : format.error}`,
-    );
-  }
+  if (typeof format !== 'string') throw new TableReadError(`cannot load '${source.name}' for training: ${format.error}`);
+  if (format === 'parquet') return readParquetTable(source, dataset);
   const builders = new Map(Object.entries(dataset.columns).map(([name, spec]) => [name, new ColumnBuilder(spec.type)]));
   let rows = 0;
   const decoder = new TextDecoder('utf-8');

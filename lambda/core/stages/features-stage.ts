@@ -10,7 +10,7 @@ import { splitRows } from '../features/split';
 import { readTable } from '../features/table';
 import { applyTransformSpec, fitTransformSpec, targetSpecOf, targetValues } from '../features/transform-spec';
 import { runKey } from '../layout';
-import type { DatasetSource } from '../validation/validate-dataset';
+import { resolveFormat, type DatasetSource } from '../validation/validate-dataset';
 import type { ArtifactStore } from './artifact-store';
 
 /** What the features stage hands to the next stages. */
@@ -53,6 +53,13 @@ function hashing(source: DatasetSource): { source: DatasetSource; digest: () => 
   };
 }
 
+/** sha256 of a source's bytes, streamed. */
+async function digestOf(source: DatasetSource): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of source.stream()) hash.update(chunk);
+  return hash.digest('hex');
+}
+
 /** Run the features stage. */
 export async function runFeaturesStage(input: {
   readonly runId: string;
@@ -63,7 +70,8 @@ export async function runFeaturesStage(input: {
   const { runId, config, store } = input;
   const hashed = hashing(input.source);
   const table = await readTable(hashed.source, config.dataset);
-  const sha256 = hashed.digest();
+  // Parquet is read by ranges, not streamed: hash it in a separate streaming pass.
+  const sha256 = resolveFormat(input.source.name, config.dataset.format) === 'parquet' ? await digestOf(input.source) : hashed.digest();
   const y = targetValues({ target: targetSpecOf(config.dataset) }, table);
   const split = splitRows(table, y, config.dataset.split);
   if (split.train.length < MIN_SPLIT_ROWS || split.test.length < MIN_SPLIT_ROWS) {

@@ -5,7 +5,7 @@
 import { loadConfig } from '../../../config/load';
 import { memorySource } from '../../../lambda/core/validation/local-source';
 import { splitRows } from '../../../lambda/core/features/split';
-import { readTable, tableFromRecords, type Table } from '../../../lambda/core/features/table';
+import { TableReadError, readTable, tableFromRecords, type Table } from '../../../lambda/core/features/table';
 import {
   OTHER_CATEGORY,
   TransformError,
@@ -16,7 +16,7 @@ import {
   type TransformSpec,
 } from '../../../lambda/core/features/transform-spec';
 import type { FeatureMatrix, NumericFeature, CategoricalFeature } from '../../../lambda/core/features/matrix';
-import { flights, flightsCsv } from '../../helpers/flights';
+import { flights, flightsCsv, flightsParquet } from '../../helpers/flights';
 
 const dev = loadConfig({ env: 'dev' });
 const staging = loadConfig({ env: 'staging' });
@@ -61,15 +61,30 @@ describe('readTable', () => {
     expect((table.columns.origin as { values: ReadonlyArray<string | null> }).values[0]).toBe(rows[0]!.origin);
   });
 
-  test('Parquet input for training is refused with a message saying what to upload instead', async () => {
+  test('Parquet loads to the same table as the same rows in CSV, row group by row group', async () => {
     // Prepare
-    const source = memorySource('flights.parquet', 'PAR1');
+    const rows = flights(3000);
+    const parquet = memorySource('flights.parquet', flightsParquet(rows, 700));
+    const csv = memorySource('flights.csv', flightsCsv(rows));
 
     // Act
-    const load = readTable(source, dev.dataset);
+    const fromParquet = await readTable(parquet, dev.dataset);
+    const fromCsv = await readTable(csv, dev.dataset);
 
     // Assess
-    await expect(load).rejects.toThrow(/Parquet training input is not supported yet .* upload CSV or JSON Lines/);
+    expect(fromParquet.rows).toBe(3000);
+    for (const name of Object.keys(dev.dataset.columns)) {
+      expect({ name, values: Array.from(fromParquet.columns[name]!.values as ArrayLike<unknown>) }).toEqual({ name, values: Array.from(fromCsv.columns[name]!.values as ArrayLike<unknown>) });
+    }
+  });
+
+  test('an unreadable Parquet file is a TableReadError naming the file', async () => {
+    // Act
+    const load = readTable(memorySource('broken.parquet', 'PAR1 not really parquet PAR1'), dev.dataset);
+
+    // Assess
+    await expect(load).rejects.toThrow(TableReadError);
+    await expect(load).rejects.toThrow(/cannot read the Parquet footer of 'broken\.parquet'/);
   });
 });
 

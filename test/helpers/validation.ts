@@ -123,14 +123,5 @@ export function failedChecks(report: ValidationReport): string[] {
   return report.results.filter((r) => !r.success).map((r) => (r.kwargs.column === undefined ? r.expectationType : `${r.expectationType}(${String(r.kwargs.column)})`));
 }
 
-/** A deterministic PRNG (mulberry32) for reproducible random data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG for reproducible random data: the one the core uses for splits and sampling. */
+export { seededRandom } from '../../lambda/core/features/matrix';

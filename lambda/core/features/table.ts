@@ -4,8 +4,8 @@
  * arrays of strings (null when missing). The validate stage has already judged the file; this reader is
  * tolerant and never throws on a bad cell.
  */
-import { parquetMetadataAsync, parquetRead } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { parquetMetadataAsync } from 'hyparquet';
+import { forEachParquetChunk } from '../validation/parquet-chunks';
 import type { DatasetConfig } from '../../../config/schema';
 import { CsvParser } from '../validation/csv-parser';
 import { parseBoolean, parseDateTime, parseNumber, parseText } from '../validation/values';
@@ -116,36 +116,18 @@ async function readParquetTable(source: DatasetSource, dataset: DatasetConfig): 
     else texts.set(name, new Array<string | null>(rows).fill(null));
   }
   const wanted = Object.keys(dataset.columns).filter((c) => inFile.has(c));
-  let groupStart = 0;
-  for (const group of metadata.row_groups) {
-    const groupEnd = groupStart + Number(group.num_rows);
-    if (wanted.length > 0 && groupEnd > groupStart) {
-      await parquetRead({
-        file,
-        metadata,
-        compressors,
-        columns: wanted,
-        rowStart: groupStart,
-        rowEnd: groupEnd,
-        onChunk: (chunk) => {
-          const from = Math.max(chunk.rowStart, groupStart);
-          const to = Math.min(chunk.rowEnd, groupEnd);
-          const type = dataset.columns[chunk.columnName]!.type;
-          const target = numbers.get(chunk.columnName);
-          const text = texts.get(chunk.columnName);
-          for (let row = from; row < to; row++) {
-            const raw = (chunk.columnData as ArrayLike<unknown>)[row - chunk.rowStart];
-            if (target) target[row] = numericCell(type, raw);
-            else if (text) {
-              const t = textCell(raw);
-              text[row] = t === null ? null : intern(t);
-            }
-          }
-        },
-      });
+  await forEachParquetChunk(file, metadata, wanted, (column, values, firstRow) => {
+    const type = dataset.columns[column]!.type;
+    const target = numbers.get(column);
+    const text = texts.get(column);
+    for (let i = 0; i < values.length; i++) {
+      if (target) target[firstRow + i] = numericCell(type, values[i]);
+      else if (text) {
+        const t = textCell(values[i]);
+        text[firstRow + i] = t === null ? null : intern(t);
+      }
     }
-    groupStart = groupEnd;
-  }
+  });
   const columns: Record<string, TableColumn> = {};
   for (const [name, values] of numbers) columns[name] = { kind: 'numeric', values };
   for (const [name, values] of texts) columns[name] = { kind: 'text', values };

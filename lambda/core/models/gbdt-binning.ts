@@ -51,17 +51,28 @@ function midpoint(a: number, b: number): number {
  * `maxBins` of them, else the `maxBins`-quantiles (linear interpolation), deduplicated.
  */
 export function numericThresholds(values: Float64Array, maxBins: number): number[] {
-  const present = values.filter((v) => !Number.isNaN(v)).sort();
-  const distinct: number[] = [];
-  for (const v of present) if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
+  let m = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) m++;
+  const present = new Float64Array(m);
+  for (let i = 0, k = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isNaN(v)) present[k++] = v;
+  }
+  present.sort();
+  // Count the distinct values, stopping as soon as there are more than maxBins.
+  let distinctCount = 0;
+  for (let i = 0; i < m && distinctCount <= maxBins; i++) if (i === 0 || present[i] !== present[i - 1]) distinctCount++;
   const thresholds: number[] = [];
-  if (distinct.length <= maxBins) {
+  if (distinctCount <= maxBins) {
+    const distinct: number[] = [];
+    for (let i = 0; i < m; i++) if (i === 0 || present[i] !== present[i - 1]) distinct.push(present[i]!);
     for (let i = 0; i + 1 < distinct.length; i++) {
       thresholds.push(midpoint(distinct[i]!, distinct[i + 1]!));
     }
     return thresholds;
   }
   const last = present.length - 1;
+  const maximum = present[last]!;
   for (let k = 1; k < maxBins; k++) {
     const position = (k / maxBins) * last;
     const lo = Math.floor(position);
@@ -69,7 +80,7 @@ export function numericThresholds(values: Float64Array, maxBins: number): number
     const b = present[Math.min(lo + 1, last)]!;
     const t = a + (b - a) * (position - lo);
     // A threshold at the maximum would leave its bin empty forever; equal neighbours would too.
-    if (t < distinct[distinct.length - 1]! && (thresholds.length === 0 || t > thresholds[thresholds.length - 1]!)) thresholds.push(t);
+    if (t < maximum && (thresholds.length === 0 || t > thresholds[thresholds.length - 1]!)) thresholds.push(t);
   }
   return thresholds;
 }
@@ -102,7 +113,7 @@ export function fitBinning(matrix: FeatureMatrix, maxBins: number, seed: number,
 }
 
 /** The bin of `v` among ascending `thresholds`: the first index with `v <= thresholds[i]`. */
-function binOf(v: number, thresholds: readonly number[]): number {
+function binOf(v: number, thresholds: Float64Array): number {
   let lo = 0;
   let hi = thresholds.length;
   while (lo < hi) {
@@ -131,9 +142,11 @@ export function binFeatures(matrix: FeatureMatrix, specs: readonly GbdtFeatureSp
     const column = new Uint8Array(n);
     if (spec.kind === 'numeric' && feature.kind === 'numeric') {
       const missing = spec.thresholds.length + 1;
+      const thresholds = Float64Array.from(spec.thresholds);
+      const values = feature.values;
       for (let i = 0; i < n; i++) {
-        const v = feature.values[rows === undefined ? i : rows[i]!]!;
-        column[i] = Number.isNaN(v) ? missing : binOf(v, spec.thresholds);
+        const v = values[rows === undefined ? i : rows[i]!]!;
+        column[i] = Number.isNaN(v) ? missing : binOf(v, thresholds);
       }
       binCounts[j] = missing + 1;
       missingBins[j] = missing;

@@ -71,63 +71,221 @@ function addNode(tree: GbdtTree, count: number): number {
   return tree.feature.length - 1;
 }
 
-// The histogram kernels: small monomorphic loops that V8 optimizes well. A histogram slot is 3·(feature
-// offset + bin) and holds (G, H, count); the "pair" kernels fill two features in one pass over the rows.
+// The histogram kernels. Every row's slots are packed row-major in a slot matrix (see `slotMatrix`), and
+// one pass over a node's rows fills up to five features: a kernel per feature count, unrolled, as V8 runs
+// a fixed-length body about 1.4× faster than an inner loop over the features (micro-benchmark). A slot
+// holds (G, H, count). Within a bin, rows add up in ascending row order, as the partition is stable.
 
-function accumulatePair(hist: Float64Array, rows: Int32Array, og: Float64Array, m: number, c0: Uint8Array, o0: number, c1: Uint8Array, o1: number): void {
-  for (let i = 0; i < m; i++) {
+function accumulateOne(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+  for (let i = start; i < end; i++) {
     const r = rows[i]!;
-    const gi = og[i]!;
-    const s0 = o0 + 3 * c0[r]!;
-    const s1 = o1 + 3 * c1[r]!;
-    hist[s0] = hist[s0]! + gi;
-    hist[s0 + 2] = hist[s0 + 2]! + 1;
-    hist[s1] = hist[s1]! + gi;
-    hist[s1 + 2] = hist[s1 + 2]! + 1;
+    const gi = g[r]!;
+    const j = r * stride + first;
+    const s = slots[j]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
   }
 }
 
-function accumulatePairWithHessian(
-  hist: Float64Array,
-  rows: Int32Array,
-  og: Float64Array,
-  oh: Float64Array,
-  m: number,
-  c0: Uint8Array,
-  o0: number,
-  c1: Uint8Array,
-  o1: number,
-): void {
-  for (let i = 0; i < m; i++) {
+function accumulateOneWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+  for (let i = start; i < end; i++) {
     const r = rows[i]!;
-    const gi = og[i]!;
-    const hi = oh[i]!;
-    const s0 = o0 + 3 * c0[r]!;
-    const s1 = o1 + 3 * c1[r]!;
-    hist[s0] = hist[s0]! + gi;
-    hist[s0 + 1] = hist[s0 + 1]! + hi;
-    hist[s0 + 2] = hist[s0 + 2]! + 1;
-    hist[s1] = hist[s1]! + gi;
-    hist[s1 + 1] = hist[s1 + 1]! + hi;
-    hist[s1 + 2] = hist[s1 + 2]! + 1;
+    const gi = g[r]!;
+    const hi = h[r]!;
+    const j = r * stride + first;
+    const s = slots[j]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
   }
 }
 
-function accumulateOne(hist: Float64Array, rows: Int32Array, og: Float64Array, m: number, c0: Uint8Array, o0: number): void {
-  for (let i = 0; i < m; i++) {
-    const s0 = o0 + 3 * c0[rows[i]!]!;
-    hist[s0] = hist[s0]! + og[i]!;
-    hist[s0 + 2] = hist[s0 + 2]! + 1;
+function accumulateTwo(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const gi = g[r]!;
+    const j = r * stride + first;
+    let s = slots[j]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 1]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
   }
 }
 
-function accumulateOneWithHessian(hist: Float64Array, rows: Int32Array, og: Float64Array, oh: Float64Array, m: number, c0: Uint8Array, o0: number): void {
-  for (let i = 0; i < m; i++) {
-    const s0 = o0 + 3 * c0[rows[i]!]!;
-    hist[s0] = hist[s0]! + og[i]!;
-    hist[s0 + 1] = hist[s0 + 1]! + oh[i]!;
-    hist[s0 + 2] = hist[s0 + 2]! + 1;
+function accumulateTwoWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const gi = g[r]!;
+    const hi = h[r]!;
+    const j = r * stride + first;
+    let s = slots[j]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 1]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
   }
+}
+
+function accumulateThree(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const gi = g[r]!;
+    const j = r * stride + first;
+    let s = slots[j]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 1]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 2]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+  }
+}
+
+function accumulateThreeWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const gi = g[r]!;
+    const hi = h[r]!;
+    const j = r * stride + first;
+    let s = slots[j]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 1]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 2]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+  }
+}
+
+function accumulateFour(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const gi = g[r]!;
+    const j = r * stride + first;
+    let s = slots[j]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 1]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 2]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 3]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+  }
+}
+
+function accumulateFourWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const gi = g[r]!;
+    const hi = h[r]!;
+    const j = r * stride + first;
+    let s = slots[j]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 1]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 2]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 3]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+  }
+}
+
+function accumulateFive(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const gi = g[r]!;
+    const j = r * stride + first;
+    let s = slots[j]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 1]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 2]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 3]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 4]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+  }
+}
+
+function accumulateFiveWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const gi = g[r]!;
+    const hi = h[r]!;
+    const j = r * stride + first;
+    let s = slots[j]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 1]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 2]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 3]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = slots[j + 4]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+  }
+}
+
+/** Feature counts per pass over the rows: as few passes as possible, each of at most five features, balanced. */
+function passSizes(features: number): number[] {
+  const passes = Math.ceil(features / 5);
+  const sizes: number[] = [];
+  for (let p = 0; p < passes; p++) sizes.push(Math.floor(features / passes) + (p < features % passes ? 1 : 0));
+  return sizes;
+}
+
+/** Histogram slots of every row and feature, row-major: entry r·features + f is 3·(offset of f + row r's bin). */
+type SlotMatrix = Uint16Array | Int32Array;
+
+function slotMatrix(data: BinnedFeatures): SlotMatrix {
+  const stride = data.bins.length;
+  const slots = 3 * data.totalBins <= 0xffff ? new Uint16Array(data.rows * stride) : new Int32Array(data.rows * stride);
+  for (let f = 0; f < stride; f++) {
+    const column = data.bins[f]!;
+    const first = 3 * data.offsets[f]!;
+    for (let i = 0, j = f; i < data.rows; i++, j += stride) slots[j] = first + 3 * column[i]!;
+  }
+  return slots;
 }
 
 /**
@@ -138,8 +296,10 @@ export class TreeGrower {
   private readonly rows: Int32Array;
   private readonly scratch: Int32Array;
   private readonly pool: Float64Array[] = [];
-  private readonly orderedG: Float64Array;
-  private readonly orderedH: Float64Array;
+  /** Every row's histogram slots (see {@link slotMatrix}). */
+  private readonly slots: SlotMatrix;
+  /** Features per histogram pass (see {@link passSizes}). */
+  private readonly passes: number[];
 
   /** A grower for `data` (the training rows) with the run's tree options. */
   constructor(
@@ -148,22 +308,24 @@ export class TreeGrower {
   ) {
     this.rows = new Int32Array(data.rows);
     this.scratch = new Int32Array(data.rows);
-    this.orderedG = new Float64Array(data.rows);
-    this.orderedH = new Float64Array(data.rows);
+    this.slots = slotMatrix(data);
+    this.passes = passSizes(data.bins.length);
   }
 
   /** Grow one tree on the gradients `g` and hessians `h`, and add its leaf values to `raw` (training scores). */
   grow(g: Float64Array, h: Float64Array, raw: Float64Array): GbdtTree {
     const { maxLeaves, l2, learningRate } = this.options;
     const n = this.data.rows;
+    const rows = this.rows;
     let constantHessian = true;
-    for (let i = 0; i < n && constantHessian; i++) constantHessian = h[i] === 1;
-    for (let i = 0; i < n; i++) this.rows[i] = i;
     let gSum = 0;
     let hSum = 0;
     for (let i = 0; i < n; i++) {
+      const hi = h[i]!;
+      rows[i] = i;
       gSum += g[i]!;
-      hSum += h[i]!;
+      hSum += hi;
+      if (hi !== 1) constantHessian = false;
     }
     const tree = emptyTree();
     const root: Leaf = { node: addNode(tree, n), start: 0, end: n, g: gSum, h: hSum, depth: 0, hist: null, split: null };
@@ -261,26 +423,24 @@ export class TreeGrower {
   }
 
   private buildHistogram(hist: Float64Array, start: number, end: number, g: Float64Array, h: Float64Array, constantHessian: boolean): void {
-    const { bins, offsets } = this.data;
-    const rows = this.rows.subarray(start, end);
-    const m = end - start;
-    // Gather the node's gradients once in row order, so each feature pass reads them sequentially.
-    const og = this.orderedG;
-    const oh = this.orderedH;
-    for (let i = 0; i < m; i++) {
-      const r = rows[i]!;
-      og[i] = g[r]!;
-      if (!constantHessian) oh[i] = h[r]!;
-    }
-    // Two features per pass over the rows: about 1.7× faster than one in a micro-benchmark, as the row and gradient loads are shared.
-    let f = 0;
-    for (; f + 1 < bins.length; f += 2) {
-      if (constantHessian) accumulatePair(hist, rows, og, m, bins[f]!, 3 * offsets[f]!, bins[f + 1]!, 3 * offsets[f + 1]!);
-      else accumulatePairWithHessian(hist, rows, og, oh, m, bins[f]!, 3 * offsets[f]!, bins[f + 1]!, 3 * offsets[f + 1]!);
-    }
-    if (f < bins.length) {
-      if (constantHessian) accumulateOne(hist, rows, og, m, bins[f]!, 3 * offsets[f]!);
-      else accumulateOneWithHessian(hist, rows, og, oh, m, bins[f]!, 3 * offsets[f]!);
+    const { rows, slots } = this;
+    const stride = this.data.bins.length;
+    let first = 0;
+    for (const size of this.passes) {
+      if (constantHessian) {
+        if (size === 5) accumulateFive(hist, rows, start, end, g, slots, stride, first);
+        else if (size === 4) accumulateFour(hist, rows, start, end, g, slots, stride, first);
+        else if (size === 3) accumulateThree(hist, rows, start, end, g, slots, stride, first);
+        else if (size === 2) accumulateTwo(hist, rows, start, end, g, slots, stride, first);
+        else accumulateOne(hist, rows, start, end, g, slots, stride, first);
+      } else {
+        if (size === 5) accumulateFiveWithHessian(hist, rows, start, end, g, h, slots, stride, first);
+        else if (size === 4) accumulateFourWithHessian(hist, rows, start, end, g, h, slots, stride, first);
+        else if (size === 3) accumulateThreeWithHessian(hist, rows, start, end, g, h, slots, stride, first);
+        else if (size === 2) accumulateTwoWithHessian(hist, rows, start, end, g, h, slots, stride, first);
+        else accumulateOneWithHessian(hist, rows, start, end, g, h, slots, stride, first);
+      }
+      first += size;
     }
     // With unit hessians (squared error) a bin's hessian sum is its row count: skip adding it per row.
     if (constantHessian) for (let slot = 0; slot < hist.length; slot += 3) hist[slot + 1] = hist[slot + 2]!;
@@ -427,12 +587,19 @@ export class TreeGrower {
   }
 }
 
-/**
- * Add `tree`'s leaf values for every row of `data` (binned with the model's specs) to `out`. Every split
- * node becomes a 256-entry "goes left" table over its feature's bins, so numeric, missing and
- * categorical tests are one lookup.
- */
-export function addTreeScores(tree: GbdtTree, data: BinnedFeatures, out: Float64Array): void {
+/** The bin codes of `data` row-major: byte r·features + f is row r's bin of feature f. */
+function packBins(data: BinnedFeatures): Uint8Array {
+  const stride = data.bins.length;
+  const packed = new Uint8Array(data.rows * stride);
+  for (let f = 0; f < stride; f++) {
+    const column = data.bins[f]!;
+    for (let i = 0, j = f; i < data.rows; i++, j += stride) packed[j] = column[i]!;
+  }
+  return packed;
+}
+
+/** Walk every row of `packed` (see {@link packBins}) down `tree` and add its leaf value to `out`. */
+function addPackedTreeScores(tree: GbdtTree, missingBins: Int32Array, packed: Uint8Array, stride: number, rows: number, out: Float64Array): void {
   const size = tree.feature.length;
   const feature = Int32Array.from(tree.feature);
   // next[2·node + 1] is the left child and next[2·node] the right one, so the walk does not branch on the test.
@@ -453,18 +620,63 @@ export function addTreeScores(tree: GbdtTree, data: BinnedFeatures, out: Float64
     } else {
       const threshold = tree.threshold[node]!;
       for (let b = 0; b <= threshold; b++) goesLeft[base + b] = 1;
-      const missing = data.missingBins[f]!;
+      const missing = missingBins[f]!;
       if (missing >= 0) goesLeft[base + missing] = tree.missingLeft[node] ? 1 : 0;
     }
   }
-  const bins = data.bins;
-  for (let i = 0; i < data.rows; i++) {
+  const root = feature[0]!;
+  // Rows walk in pairs: the two walks are independent chains of dependent loads, which the CPU overlaps
+  // (about 1.6× faster than one row at a time in a micro-benchmark).
+  let i = 0;
+  for (; i + 1 < rows; i += 2) {
+    const base0 = i * stride;
+    const base1 = base0 + stride;
+    let node0 = 0;
+    let node1 = 0;
+    let f0 = root;
+    let f1 = root;
+    while (f0 >= 0 && f1 >= 0) {
+      node0 = next[2 * node0 + goesLeft[(node0 << 8) | packed[base0 + f0]!]!]!;
+      node1 = next[2 * node1 + goesLeft[(node1 << 8) | packed[base1 + f1]!]!]!;
+      f0 = feature[node0]!;
+      f1 = feature[node1]!;
+    }
+    while (f0 >= 0) {
+      node0 = next[2 * node0 + goesLeft[(node0 << 8) | packed[base0 + f0]!]!]!;
+      f0 = feature[node0]!;
+    }
+    while (f1 >= 0) {
+      node1 = next[2 * node1 + goesLeft[(node1 << 8) | packed[base1 + f1]!]!]!;
+      f1 = feature[node1]!;
+    }
+    out[i] = out[i]! + value[node0]!;
+    out[i + 1] = out[i + 1]! + value[node1]!;
+  }
+  if (i < rows) {
+    const base = i * stride;
     let node = 0;
-    let f = feature[0]!;
+    let f = root;
     while (f >= 0) {
-      node = next[2 * node + goesLeft[(node << 8) | bins[f]![i]!]!]!;
+      node = next[2 * node + goesLeft[(node << 8) | packed[base + f]!]!]!;
       f = feature[node]!;
     }
     out[i] = out[i]! + value[node]!;
   }
+}
+
+/**
+ * Add the leaf values of every tree in `trees`, in order, for every row of `data` (binned with the
+ * model's specs) to `out`. Every split node becomes a 256-entry "goes left" table over its feature's
+ * bins, so numeric, missing and categorical tests are one lookup.
+ */
+export function addForestScores(trees: readonly GbdtTree[], data: BinnedFeatures, out: Float64Array): void {
+  if (trees.length === 0) return;
+  const packed = packBins(data);
+  const stride = data.bins.length;
+  for (const tree of trees) addPackedTreeScores(tree, data.missingBins, packed, stride, data.rows, out);
+}
+
+/** Add `tree`'s leaf values for every row of `data` (binned with the model's specs) to `out` (see {@link addForestScores}). */
+export function addTreeScores(tree: GbdtTree, data: BinnedFeatures, out: Float64Array): void {
+  addForestScores([tree], data, out);
 }

@@ -9,7 +9,7 @@ import { binFeatures, fitBinning } from './gbdt-binning';
 import { gbdtLoss } from './gbdt-loss';
 import { GBDT_FORMAT, GbdtError, type GbdtModel, type GbdtTree } from './gbdt-model';
 import { resolveGbdtParams, type GbdtParams } from './gbdt-params';
-import { addTreeScores, TreeGrower } from './gbdt-tree';
+import { addForestScores, addTreeScores, TreeGrower } from './gbdt-tree';
 
 /** A validation loss counts as improved only when it drops below the best by more than this share of it. */
 export const EARLY_STOPPING_TOLERANCE = 1e-7;
@@ -147,7 +147,7 @@ export function predictGbdt(model: GbdtModel, matrix: FeatureMatrix): Float64Arr
   if (model.format !== GBDT_FORMAT) throw new GbdtError(`GBDT model format must be '${GBDT_FORMAT}'; got ${JSON.stringify(model.format)}`);
   const binned = binFeatures(matrix, model.features);
   const out = new Float64Array(matrix.rows).fill(model.initScore);
-  for (const tree of model.trees) addTreeScores(tree, binned, out);
+  addForestScores(model.trees, binned, out);
   const loss = gbdtLoss(model.task);
   if (model.task === 'binary') for (let i = 0; i < out.length; i++) out[i] = loss.transform(out[i]!);
   return out;

@@ -3,8 +3,8 @@
  * column. Parquet is columnar: the reader needs random access (an `AsyncBuffer` — ranged GETs on S3),
  * and memory grows with the largest row group, not with the file.
  */
-import { parquetMetadataAsync, parquetRead, type AsyncBuffer } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { parquetMetadataAsync, type AsyncBuffer } from 'hyparquet';
+import { ParquetRowGroupError, forEachParquetChunk } from './parquet-chunks';
 import type { DatasetValidator } from './dataset-validator';
 
 /** Feed a Parquet file to the validator. */
@@ -31,34 +31,11 @@ export async function readParquet(file: AsyncBuffer, validator: DatasetValidator
   validator.setColumns(columns);
   const wanted = columns.filter((c) => declared.includes(c));
   validator.setRowCount(Number(metadata.num_rows));
-  let groupStart = 0;
-  for (const group of metadata.row_groups) {
-    const rows = Number(group.num_rows);
-    const groupEnd = groupStart + rows;
-    if (wanted.length > 0 && rows > 0) {
-      try {
-        await parquetRead({
-          file,
-          metadata,
-          compressors,
-          columns: wanted,
-          rowStart: groupStart,
-          rowEnd: groupEnd,
-          onChunk: (chunk) => {
-            // Chunks may extend beyond the requested rows; keep this row group's part only.
-            const from = Math.max(chunk.rowStart, groupStart);
-            const to = Math.min(chunk.rowEnd, groupEnd);
-            if (to <= from) return;
-            const values = chunk.columnData.slice(from - chunk.rowStart, to - chunk.rowStart) as ArrayLike<unknown>;
-            validator.acceptColumnChunk(chunk.columnName, values, from + 1);
-          },
-        });
-      } catch (error) {
-        validator.fail('unreadable_parquet', `row group at rows ${groupStart + 1}–${groupEnd} cannot be decoded: ${(error as Error).message}`, true);
-        return;
-      }
-    }
-    groupStart = groupEnd;
+  try {
+    await forEachParquetChunk(file, metadata, wanted, (column, values, firstRow) => validator.acceptColumnChunk(column, values, firstRow + 1));
+  } catch (error) {
+    if (!(error instanceof ParquetRowGroupError)) throw error;
+    validator.fail('unreadable_parquet', error.message, true);
   }
 }
 

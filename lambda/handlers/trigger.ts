@@ -46,8 +46,9 @@ export async function handler(event: unknown): Promise<TriggerResult> {
     throw new InvalidTriggerEventError(`not an S3 Object Created event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { cause: parsed.error });
   }
   const { bucket, object } = parsed.data.detail;
-  // EventBridge delivers keys URL-encoded, as S3 notifications do.
-  const key = decodeURIComponent(object.key.replace(/\+/g, ' '));
+  // Unlike S3 event notifications to SQS/SNS/Lambda, the EventBridge event carries the key as it is
+  // (not URL-encoded): a '+' in a key is a '+'.
+  const key = object.key;
   if (!key.startsWith(DATA_PREFIX.incoming) || key.endsWith('/')) {
     return { started: false, executionName: '', reason: `ignored: ${key} is not a file under ${DATA_PREFIX.incoming}` };
   }

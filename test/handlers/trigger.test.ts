@@ -36,12 +36,13 @@ describe('trigger', () => {
     const result = await trigger.handler(objectCreated('incoming/2001/flights+q1.csv', 'v1'));
 
     // Assess
-    const name = executionName('flights-dev-data', 'incoming/2001/flights q1.csv', 'v1');
+    const name = executionName('flights-dev-data', 'incoming/2001/flights+q1.csv', 'v1');
     expect(result).toEqual({ started: true, executionName: name, reason: 'started' });
     const input = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
     expect(input.name).toBe(name);
     expect(input.name).toMatch(/^run-flights-q1-[0-9a-f]{20}$/);
-    expect(JSON.parse(input.input!)).toEqual({ runId: name, bucket: 'flights-dev-data', key: 'incoming/2001/flights q1.csv', versionId: 'v1', trigger: 'upload' });
+    // EventBridge keys are not URL-encoded: the '+' is part of the key.
+    expect(JSON.parse(input.input!)).toEqual({ runId: name, bucket: 'flights-dev-data', key: 'incoming/2001/flights+q1.csv', versionId: 'v1', trigger: 'upload' });
   });
 
   test('a duplicated event starts nothing new: ExecutionAlreadyExists is success', async () => {

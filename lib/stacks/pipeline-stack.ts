@@ -109,6 +109,8 @@ export class PipelineStack extends Stack {
       validate.grantWriteObjects(props.dataBucket, DATA_PREFIX.quarantine);
       validate.grantWriteObjects(props.dataBucket, DATA_PREFIX.validated);
       validate.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
+      // The run record (runs/<runId>/run.json) is read-modify-write.
+      validate.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
       this.validateStage = validate;
     }
 

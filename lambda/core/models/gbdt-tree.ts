@@ -71,201 +71,201 @@ function addNode(tree: GbdtTree, count: number): number {
   return tree.feature.length - 1;
 }
 
-// The histogram kernels. Every row's slots are packed row-major in a slot matrix (see `slotMatrix`), and
-// one pass over a node's rows fills up to five features: a kernel per feature count, unrolled, as V8 runs
-// a fixed-length body about 1.4× faster than an inner loop over the features (micro-benchmark). A slot
-// holds (G, H, count). Within a bin, rows add up in ascending row order, as the partition is stable.
+// The histogram kernels. Bin codes are packed row-major (see `packBins`), so one row's codes share a
+// cache line, and one pass over a node's rows fills up to five features: a kernel per feature count,
+// unrolled, as V8 runs a fixed-length body about 1.4× faster than an inner loop over the features
+// (micro-benchmark). Feature f's bin b is histogram slot o_f + 3·b, holding (G, H, count). Within a bin,
+// rows add up in ascending row order, as the partition is stable.
 
-function accumulateOne(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+function accumulateOne(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number): void {
   for (let i = start; i < end; i++) {
     const r = rows[i]!;
     const gi = g[r]!;
     const j = r * stride + first;
-    const s = slots[j]!;
+    const s = o0 + 3 * packed[j]!;
     hist[s] = hist[s]! + gi;
     hist[s + 2] = hist[s + 2]! + 1;
   }
 }
 
-function accumulateOneWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const gi = g[r]!;
-    const hi = h[r]!;
-    const j = r * stride + first;
-    const s = slots[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-  }
-}
-
-function accumulateTwo(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const gi = g[r]!;
-    const j = r * stride + first;
-    let s = slots[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 1]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-  }
-}
-
-function accumulateTwoWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+function accumulateOneWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number): void {
   for (let i = start; i < end; i++) {
     const r = rows[i]!;
     const gi = g[r]!;
     const hi = h[r]!;
     const j = r * stride + first;
-    let s = slots[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 1]!;
+    const s = o0 + 3 * packed[j]!;
     hist[s] = hist[s]! + gi;
     hist[s + 1] = hist[s + 1]! + hi;
     hist[s + 2] = hist[s + 2]! + 1;
   }
 }
 
-function accumulateThree(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+function accumulateTwo(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number): void {
   for (let i = start; i < end; i++) {
     const r = rows[i]!;
     const gi = g[r]!;
     const j = r * stride + first;
-    let s = slots[j]!;
+    let s = o0 + 3 * packed[j]!;
     hist[s] = hist[s]! + gi;
     hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 1]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 2]!;
+    s = o1 + 3 * packed[j + 1]!;
     hist[s] = hist[s]! + gi;
     hist[s + 2] = hist[s + 2]! + 1;
   }
 }
 
-function accumulateThreeWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+function accumulateTwoWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number): void {
   for (let i = start; i < end; i++) {
     const r = rows[i]!;
     const gi = g[r]!;
     const hi = h[r]!;
     const j = r * stride + first;
-    let s = slots[j]!;
+    let s = o0 + 3 * packed[j]!;
     hist[s] = hist[s]! + gi;
     hist[s + 1] = hist[s + 1]! + hi;
     hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 1]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 2]!;
+    s = o1 + 3 * packed[j + 1]!;
     hist[s] = hist[s]! + gi;
     hist[s + 1] = hist[s + 1]! + hi;
     hist[s + 2] = hist[s + 2]! + 1;
   }
 }
 
-function accumulateFour(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+function accumulateThree(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number, o2: number): void {
   for (let i = start; i < end; i++) {
     const r = rows[i]!;
     const gi = g[r]!;
     const j = r * stride + first;
-    let s = slots[j]!;
+    let s = o0 + 3 * packed[j]!;
     hist[s] = hist[s]! + gi;
     hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 1]!;
+    s = o1 + 3 * packed[j + 1]!;
     hist[s] = hist[s]! + gi;
     hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 2]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 3]!;
+    s = o2 + 3 * packed[j + 2]!;
     hist[s] = hist[s]! + gi;
     hist[s + 2] = hist[s + 2]! + 1;
   }
 }
 
-function accumulateFourWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+function accumulateThreeWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number, o2: number): void {
   for (let i = start; i < end; i++) {
     const r = rows[i]!;
     const gi = g[r]!;
     const hi = h[r]!;
     const j = r * stride + first;
-    let s = slots[j]!;
+    let s = o0 + 3 * packed[j]!;
     hist[s] = hist[s]! + gi;
     hist[s + 1] = hist[s + 1]! + hi;
     hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 1]!;
+    s = o1 + 3 * packed[j + 1]!;
     hist[s] = hist[s]! + gi;
     hist[s + 1] = hist[s + 1]! + hi;
     hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 2]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 3]!;
+    s = o2 + 3 * packed[j + 2]!;
     hist[s] = hist[s]! + gi;
     hist[s + 1] = hist[s + 1]! + hi;
     hist[s + 2] = hist[s + 2]! + 1;
   }
 }
 
-function accumulateFive(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+function accumulateFour(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number, o2: number, o3: number): void {
   for (let i = start; i < end; i++) {
     const r = rows[i]!;
     const gi = g[r]!;
     const j = r * stride + first;
-    let s = slots[j]!;
+    let s = o0 + 3 * packed[j]!;
     hist[s] = hist[s]! + gi;
     hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 1]!;
+    s = o1 + 3 * packed[j + 1]!;
     hist[s] = hist[s]! + gi;
     hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 2]!;
+    s = o2 + 3 * packed[j + 2]!;
     hist[s] = hist[s]! + gi;
     hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 3]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 4]!;
+    s = o3 + 3 * packed[j + 3]!;
     hist[s] = hist[s]! + gi;
     hist[s + 2] = hist[s + 2]! + 1;
   }
 }
 
-function accumulateFiveWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, slots: SlotMatrix, stride: number, first: number): void {
+function accumulateFourWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number, o2: number, o3: number): void {
   for (let i = start; i < end; i++) {
     const r = rows[i]!;
     const gi = g[r]!;
     const hi = h[r]!;
     const j = r * stride + first;
-    let s = slots[j]!;
+    let s = o0 + 3 * packed[j]!;
     hist[s] = hist[s]! + gi;
     hist[s + 1] = hist[s + 1]! + hi;
     hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 1]!;
+    s = o1 + 3 * packed[j + 1]!;
     hist[s] = hist[s]! + gi;
     hist[s + 1] = hist[s + 1]! + hi;
     hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 2]!;
+    s = o2 + 3 * packed[j + 2]!;
     hist[s] = hist[s]! + gi;
     hist[s + 1] = hist[s + 1]! + hi;
     hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 3]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = slots[j + 4]!;
+    s = o3 + 3 * packed[j + 3]!;
     hist[s] = hist[s]! + gi;
     hist[s + 1] = hist[s + 1]! + hi;
     hist[s + 2] = hist[s + 2]! + 1;
   }
 }
 
+function accumulateFive(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number, o2: number, o3: number, o4: number): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const gi = g[r]!;
+    const j = r * stride + first;
+    let s = o0 + 3 * packed[j]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = o1 + 3 * packed[j + 1]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = o2 + 3 * packed[j + 2]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = o3 + 3 * packed[j + 3]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = o4 + 3 * packed[j + 4]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 2] = hist[s + 2]! + 1;
+  }
+}
+
+function accumulateFiveWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number, o2: number, o3: number, o4: number): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const gi = g[r]!;
+    const hi = h[r]!;
+    const j = r * stride + first;
+    let s = o0 + 3 * packed[j]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = o1 + 3 * packed[j + 1]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = o2 + 3 * packed[j + 2]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = o3 + 3 * packed[j + 3]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+    s = o4 + 3 * packed[j + 4]!;
+    hist[s] = hist[s]! + gi;
+    hist[s + 1] = hist[s + 1]! + hi;
+    hist[s + 2] = hist[s + 2]! + 1;
+  }
+}
 /** Feature counts per pass over the rows: as few passes as possible, each of at most five features, balanced. */
 function passSizes(features: number): number[] {
   const passes = Math.ceil(features / 5);
@@ -274,19 +274,6 @@ function passSizes(features: number): number[] {
   return sizes;
 }
 
-/** Histogram slots of every row and feature, row-major: entry r·features + f is 3·(offset of f + row r's bin). */
-type SlotMatrix = Uint16Array | Int32Array;
-
-function slotMatrix(data: BinnedFeatures): SlotMatrix {
-  const stride = data.bins.length;
-  const slots = 3 * data.totalBins <= 0xffff ? new Uint16Array(data.rows * stride) : new Int32Array(data.rows * stride);
-  for (let f = 0; f < stride; f++) {
-    const column = data.bins[f]!;
-    const first = 3 * data.offsets[f]!;
-    for (let i = 0, j = f; i < data.rows; i++, j += stride) slots[j] = first + 3 * column[i]!;
-  }
-  return slots;
-}
 
 /**
  * Grows trees over one binned training set. Reuses its row-index, scratch and histogram buffers from
@@ -296,8 +283,10 @@ export class TreeGrower {
   private readonly rows: Int32Array;
   private readonly scratch: Int32Array;
   private readonly pool: Float64Array[] = [];
-  /** Every row's histogram slots (see {@link slotMatrix}). */
-  private readonly slots: SlotMatrix;
+  /** Bin codes row-major (see {@link packBins}). */
+  private readonly packed: Uint8Array;
+  /** Per feature, its first histogram slot (3 · offset). */
+  private readonly slots: Int32Array;
   /** Features per histogram pass (see {@link passSizes}). */
   private readonly passes: number[];
 
@@ -308,7 +297,9 @@ export class TreeGrower {
   ) {
     this.rows = new Int32Array(data.rows);
     this.scratch = new Int32Array(data.rows);
-    this.slots = slotMatrix(data);
+    this.packed = packBins(data);
+    this.slots = new Int32Array(data.bins.length);
+    for (let f = 0; f < data.bins.length; f++) this.slots[f] = 3 * data.offsets[f]!;
     this.passes = passSizes(data.bins.length);
   }
 
@@ -423,24 +414,24 @@ export class TreeGrower {
   }
 
   private buildHistogram(hist: Float64Array, start: number, end: number, g: Float64Array, h: Float64Array, constantHessian: boolean): void {
-    const { rows, slots } = this;
-    const stride = this.data.bins.length;
-    let first = 0;
+    const { rows, packed, slots: o } = this;
+    const stride = o.length;
+    let f = 0;
     for (const size of this.passes) {
       if (constantHessian) {
-        if (size === 5) accumulateFive(hist, rows, start, end, g, slots, stride, first);
-        else if (size === 4) accumulateFour(hist, rows, start, end, g, slots, stride, first);
-        else if (size === 3) accumulateThree(hist, rows, start, end, g, slots, stride, first);
-        else if (size === 2) accumulateTwo(hist, rows, start, end, g, slots, stride, first);
-        else accumulateOne(hist, rows, start, end, g, slots, stride, first);
+        if (size === 5) accumulateFive(hist, rows, start, end, g, packed, stride, f, o[f]!, o[f + 1]!, o[f + 2]!, o[f + 3]!, o[f + 4]!);
+        else if (size === 4) accumulateFour(hist, rows, start, end, g, packed, stride, f, o[f]!, o[f + 1]!, o[f + 2]!, o[f + 3]!);
+        else if (size === 3) accumulateThree(hist, rows, start, end, g, packed, stride, f, o[f]!, o[f + 1]!, o[f + 2]!);
+        else if (size === 2) accumulateTwo(hist, rows, start, end, g, packed, stride, f, o[f]!, o[f + 1]!);
+        else accumulateOne(hist, rows, start, end, g, packed, stride, f, o[f]!);
       } else {
-        if (size === 5) accumulateFiveWithHessian(hist, rows, start, end, g, h, slots, stride, first);
-        else if (size === 4) accumulateFourWithHessian(hist, rows, start, end, g, h, slots, stride, first);
-        else if (size === 3) accumulateThreeWithHessian(hist, rows, start, end, g, h, slots, stride, first);
-        else if (size === 2) accumulateTwoWithHessian(hist, rows, start, end, g, h, slots, stride, first);
-        else accumulateOneWithHessian(hist, rows, start, end, g, h, slots, stride, first);
+        if (size === 5) accumulateFiveWithHessian(hist, rows, start, end, g, h, packed, stride, f, o[f]!, o[f + 1]!, o[f + 2]!, o[f + 3]!, o[f + 4]!);
+        else if (size === 4) accumulateFourWithHessian(hist, rows, start, end, g, h, packed, stride, f, o[f]!, o[f + 1]!, o[f + 2]!, o[f + 3]!);
+        else if (size === 3) accumulateThreeWithHessian(hist, rows, start, end, g, h, packed, stride, f, o[f]!, o[f + 1]!, o[f + 2]!);
+        else if (size === 2) accumulateTwoWithHessian(hist, rows, start, end, g, h, packed, stride, f, o[f]!, o[f + 1]!);
+        else accumulateOneWithHessian(hist, rows, start, end, g, h, packed, stride, f, o[f]!);
       }
-      first += size;
+      f += size;
     }
     // With unit hessians (squared error) a bin's hessian sum is its row count: skip adding it per row.
     if (constantHessian) for (let slot = 0; slot < hist.length; slot += 3) hist[slot + 1] = hist[slot + 2]!;

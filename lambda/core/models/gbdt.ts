@@ -6,7 +6,7 @@
  */
 import { seededRandom, type Dataset, type FeatureMatrix } from '../features/matrix';
 import { binFeatures, fitBinning } from './gbdt-binning';
-import { gbdtLoss } from './gbdt-loss';
+import { gbdtLoss, meanLossAndGradients } from './gbdt-loss';
 import { GBDT_FORMAT, GbdtError, type GbdtModel, type GbdtTree } from './gbdt-model';
 import { resolveGbdtParams, type GbdtParams } from './gbdt-params';
 import { addForestScores, addTreeScores, TreeGrower } from './gbdt-tree';
@@ -90,18 +90,18 @@ export function trainGbdt(dataset: Dataset, params: GbdtParams): GbdtModel {
   const validationRaw = new Float64Array(validation?.rows ?? 0).fill(initScore);
   const g = new Float64Array(train.rows);
   const h = new Float64Array(train.rows);
-  const trainLoss = [loss.meanLoss(yTrain, raw)];
+  // Each round's training loss comes with the gradients of the next round (both at the same scores).
+  const trainLoss = [meanLossAndGradients(p.task, yTrain, raw, g, h)];
   const validationLoss = yValidation === null ? [] : [loss.meanLoss(yValidation, validationRaw)];
   const grower = new TreeGrower(train, p);
   const trees: GbdtTree[] = [];
   let bestIteration = 0;
   let bestLoss = validationLoss[0] ?? Infinity;
   for (let round = 0; round < p.iterations; round++) {
-    loss.gradients(yTrain, raw, g, h);
     const tree = grower.grow(g, h, raw);
     if (tree.feature[0] === -1) break;
     trees.push(tree);
-    trainLoss.push(loss.meanLoss(yTrain, raw));
+    trainLoss.push(meanLossAndGradients(p.task, yTrain, raw, g, h));
     if (validation === null || yValidation === null) continue;
     addTreeScores(tree, validation, validationRaw);
     const current = loss.meanLoss(yValidation, validationRaw);

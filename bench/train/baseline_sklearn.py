@@ -14,7 +14,8 @@ Cases (same names as core-runner.ts):
   gbdt-bin[-nohour]  HistGradientBoostingClassifier
       max_iter=100, learning_rate=0.1, max_leaf_nodes=31, max_bins=255, min_samples_leaf=20,
       l2_regularization=0, early_stopping=False, categorical_features=[origin, destination]
-  ridge-reg          Ridge(alpha=1) on the design our linear model builds internally: distance,
+  ridge-reg          Ridge(alpha=1), solver auto (= sparse_cg for sparse input with an intercept), on
+                     the design our linear model builds internally: distance,
                      dayOfWeek, hour standardised with the train mean and population std; origin and
                      destination one-hot (sparse CSR) for codes 1.., code 0 the dropped reference.
                      Its fitSeconds include building that design (ours builds it inside trainLinear).

@@ -30,6 +30,7 @@ interface RunResult {
   readonly rows: number;
   readonly testRows: number;
   readonly meanRmse?: number;
+  readonly sklearn?: string;
   readonly cases: Record<string, CaseResult>;
 }
 
@@ -76,6 +77,11 @@ async function main(): Promise<void> {
   const codes = join(DATA, 'train-bench-codes.json');
   runJson(process.execPath, [runner, configs, TRAIN_CSV, TEST_CSV, '', '--codes', codes]);
 
+  // What was measured: the commit, and whether the model code differed from it (benchmarks run on the working tree).
+  const git = (args: string[]): string => spawnSync('git', args, { cwd: join(__dirname, '..', '..'), encoding: 'utf8' }).stdout?.trim() ?? '';
+  const dirty = git(['status', '--porcelain', '--', 'lambda/core']).split('\n').filter(Boolean).length;
+  const code = `commit ${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${dirty ? ` + ${dirty} uncommitted file(s) under lambda/core` : ''}`;
+
   const sides: Array<{ key: string; run: (cases: string[]) => RunResult }> = [
     { key: 'ours', run: (cases) => runJson(process.execPath, [runner, configs, TRAIN_CSV, TEST_CSV, cases.join(',')]) },
     ...threads.map((t) => ({
@@ -102,12 +108,13 @@ async function main(): Promise<void> {
   }
 
   const ours = results.get('ours')!;
+  const sklearnVersion = results.get(`sklearn-${threads[0]}`)![0]!.sklearn ?? '?';
   const med = (key: string, c: string, field: keyof Omit<CaseResult, 'metric'>): number => median(results.get(key)!.map((x) => x.cases[c]![field]));
   const f2 = (x: number): string => x.toFixed(2);
   const lines = [
     `Training on flights-3m: ${ours[0]!.rows.toLocaleString('en-US')} train rows (Jan–Mar 2001), ${ours[0]!.testRows.toLocaleString('en-US')} test rows (Apr–Jun 2001); ` +
       `features distance, origin, destination (native categorical, the same codes both sides), day of week, hour of departure. ` +
-      `Median of ${runs} interleaved runs; ${cores} cores, Node ${process.version} (ours: one thread), scikit-learn ${threads.map((t) => `OMP_NUM_THREADS=${t}`).join(' and ')}.`,
+      `Median of ${runs} interleaved runs; ${cores} cores, Node ${process.version} (ours: one thread), scikit-learn ${sklearnVersion} with ${threads.map((t) => `OMP_NUM_THREADS=${t}`).join(' and ')}; ${code}.`,
     '',
     '| model, target | sklearn threads | test metric: ours | scikit-learn | ours − sklearn | fit s: ours | scikit-learn | ours / sklearn | predict s: ours | scikit-learn | ours / sklearn |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -123,12 +130,18 @@ async function main(): Promise<void> {
       const diff = metric === 'rmse' ? `${(a - b >= 0 ? '+' : '') + (a - b).toFixed(3)} (${(((a - b) / b) * 100).toFixed(2)}%)` : (a - b >= 0 ? '+' : '') + (a - b).toFixed(5);
       const fmt = (x: number): string => (metric === 'rmse' ? x.toFixed(3) : x.toFixed(4));
       lines.push(`| ${CASE_LABEL[c]} | ${t} | ${metric.toUpperCase()} ${fmt(a)} | ${fmt(b)} | ${diff} | ${f2(fa)} | ${f2(fb)} | ${(fa / fb).toFixed(2)}× | ${f2(pa)} | ${f2(pb)} | ${(pa / pb).toFixed(2)}× |`);
-      if (c.startsWith('gbdt')) {
-        const quality = metric === 'rmse' ? a <= b * 1.01 : a >= b - 0.01;
-        targets.push(
-          `- ${CASE_LABEL[c]}, sklearn ${t} thread(s): ${metric === 'rmse' ? 'RMSE within 1%' : 'AUC within 0.01'} — ${quality ? 'met' : 'NOT met'}; fit time no slower — ${fa <= fb ? 'met' : `NOT met (${(fa / fb).toFixed(2)}×)`}`,
-        );
-      }
+    }
+    if (c.startsWith('gbdt')) {
+      // Against scikit-learn's fastest thread setting of this run (its metric does not depend on threads).
+      const best = threads.reduce((x, t) => (med(`sklearn-${t}`, c, 'fitSeconds') < med(`sklearn-${x}`, c, 'fitSeconds') ? t : x));
+      const metric = ours[0]!.cases[c]!.metric;
+      const [a, b] = [med('ours', c, 'value'), med(`sklearn-${best}`, c, 'value')];
+      const [fa, fb] = [med('ours', c, 'fitSeconds'), med(`sklearn-${best}`, c, 'fitSeconds')];
+      const quality = metric === 'rmse' ? a <= b * 1.01 : a >= b - 0.01;
+      const quote = metric === 'rmse' ? `RMSE within 1% (${(((a - b) / b) * 100).toFixed(2)}%)` : `AUC within 0.01 (${(a - b).toFixed(5)})`;
+      targets.push(
+        `- ${CASE_LABEL[c]}: ${quote} — ${quality ? 'met' : 'NOT met'}; fit no slower than scikit-learn's fastest here (${best} thread${best > 1 ? 's' : ''}, ${f2(fb)} s vs ours ${f2(fa)} s) — ${fa <= fb ? 'met' : `NOT met (${(fa / fb).toFixed(2)}×)`}`,
+      );
     }
   }
   // Other work on the machine slows the wall clock of a multi-threaded fit most: show CPU time too.

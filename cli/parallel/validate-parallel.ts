@@ -6,7 +6,7 @@
  * answer never depends on the split.
  */
 import { buildSync } from 'esbuild';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -81,40 +81,29 @@ function splitAtLines(fd: number, from: number, size: number, parts: number): nu
 /**
  * The worker script as one plain-JavaScript bundle, built with esbuild on first use and cached beside
  * the dependencies: a worker starting from it is ready in tens of milliseconds, where compiling the
- * TypeScript sources in every worker would cost hundreds.
+ * TypeScript sources in every worker would cost hundreds. esbuild's metafile names every source the
+ * bundle was built from; the cache is rebuilt when any of them is newer than the bundle.
  */
 function workerBundle(): string {
-  const source = WORKER_ENTRY;
-  const part = join(__dirname, 'validate-part.ts');
-  const cacheDir = join(__dirname, '..', '..', 'node_modules', '.cache', 'mlops');
+  const root = join(__dirname, '..', '..');
+  const cacheDir = join(root, 'node_modules', '.cache', 'mlops');
   const out = join(cacheDir, 'validate-worker.js');
-  const inputs = [source, part, ...WORKER_SOURCES.map((f) => join(__dirname, '..', '..', f))];
-  const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
-  if (!existsSync(out) || statSync(out).mtimeMs < newest) {
-    mkdirSync(cacheDir, { recursive: true });
-    const tmp = `${out}.${process.pid}.tmp`;
-    buildSync({ entryPoints: [source], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: tmp, logLevel: 'silent' });
-    renameSync(tmp, out);
+  const inputsFile = `${out}.inputs.json`;
+  if (existsSync(out) && existsSync(inputsFile)) {
+    const inputs = JSON.parse(readFileSync(inputsFile, 'utf8')) as string[];
+    const built = statSync(out).mtimeMs;
+    if (inputs.every((f) => existsSync(f) && statSync(f).mtimeMs <= built)) return out;
   }
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  const result = buildSync({ entryPoints: [WORKER_ENTRY], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: tmp, logLevel: 'silent', metafile: true, absWorkingDir: root });
+  writeFileSync(inputsFile, JSON.stringify(Object.keys(result.metafile.inputs).map((f) => join(root, f))));
+  renameSync(tmp, out);
   return out;
 }
 
 /** The worker's entry point (TypeScript), for callers that bundle it themselves. */
 export const WORKER_ENTRY = join(__dirname, 'validate-worker-main.ts');
-
-/** Sources the worker bundle is built from (its cache is rebuilt when any is newer). */
-const WORKER_SOURCES = [
-  'lambda/core/validation/text-reader.ts',
-  'lambda/core/validation/csv-parser.ts',
-  'lambda/core/validation/dataset-validator.ts',
-  'lambda/core/validation/column-validator.ts',
-  'lambda/core/validation/values.ts',
-  'lambda/core/validation/report.ts',
-  'lambda/core/validation/sniff.ts',
-  'lambda/core/validation/local-source.ts',
-  'lambda/core/profile/column-profile.ts',
-  'lambda/core/profile/quantile-sketch.ts',
-];
 
 /** A started worker thread that waits for its part. */
 interface PartWorker {

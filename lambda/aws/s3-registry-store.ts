@@ -5,7 +5,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { RegistryStore } from '../core/registry/registry';
-import { StorageError } from './s3-store';
+import { isNotFound, storageError } from './s3-store';
 
 /** Retries of a conditional write that S3 answered with 409 (a concurrent write to the same key). */
 const CONFLICT_RETRIES = 5;
@@ -30,7 +30,7 @@ export function s3RegistryStore(client: S3Client, bucket: string): RegistryStore
             await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
             continue;
           }
-          throw new StorageError(`conditional PutObject s3://${bucket}/${key} failed (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+          throw storageError('conditional PutObject', { bucket, key }, error);
         }
       }
     },
@@ -38,7 +38,7 @@ export function s3RegistryStore(client: S3Client, bucket: string): RegistryStore
       try {
         await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body(value), ContentType: 'application/json' }));
       } catch (error) {
-        throw new StorageError(`PutObject s3://${bucket}/${key} failed (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+        throw storageError('PutObject', { bucket, key }, error);
       }
     },
     async get<T>(key: string): Promise<T | undefined> {
@@ -46,8 +46,8 @@ export function s3RegistryStore(client: S3Client, bucket: string): RegistryStore
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         return JSON.parse(await out.Body!.transformToString()) as T;
       } catch (error) {
-        if (error instanceof S3ServiceException && (error.name === 'NoSuchKey' || statusOf(error) === 404)) return undefined;
-        throw new StorageError(`GetObject s3://${bucket}/${key} failed (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+        if (isNotFound(error)) return undefined;
+        throw storageError('GetObject', { bucket, key }, error);
       }
     },
     async listFolders(prefix) {

@@ -29,12 +29,22 @@ export interface ObjectRef {
   readonly versionId?: string;
 }
 
-function mapError(error: unknown, op: string, ref: ObjectRef): Error {
-  if (error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.name === 'NotFound' || error.name === 'NoSuchVersion')) {
-    return new ObjectNotFoundError(ref.bucket, ref.key, { cause: error });
-  }
+/** Whether S3 answered that the object (or that version of it) does not exist. */
+export function isNotFound(error: unknown): boolean {
+  return (
+    error instanceof S3ServiceException &&
+    (error.name === 'NoSuchKey' || error.name === 'NotFound' || error.name === 'NoSuchVersion' || error.$metadata.httpStatusCode === 404)
+  );
+}
+
+/** A {@link StorageError} naming the operation, the object and what S3 said. */
+export function storageError(op: string, ref: { readonly bucket: string; readonly key: string }, error: unknown): StorageError {
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new StorageError(`${op} s3://${ref.bucket}/${ref.key} failed (${reason})`, { cause: error });
+}
+
+function mapError(error: unknown, op: string, ref: ObjectRef): Error {
+  return isNotFound(error) ? new ObjectNotFoundError(ref.bucket, ref.key, { cause: error }) : storageError(op, ref, error);
 }
 
 /** Size and version of an object. */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 
 /** The run and its data object (the state machine's input). */
 export const runInputSchema = z.object({
+  // Not `.` or `..`: as a key segment those resolve out of `runs/<runId>/` in stores that normalise paths.
   runId: z.string().regex(/^(?!\.\.?$)[A-Za-z0-9._-]{1,80}$/, 'letters, digits, dot, dash or underscore (1–80), not "." or ".."'),
   bucket: z.string().min(3),
   key: z.string().min(1),

@@ -14,50 +14,41 @@ import { validateEnvSchema } from '../env/validate-env';
 import { s3ArtifactStore } from '../aws/s3-artifact-store';
 import { stageStarted, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
+import { InvalidPipelineEventError, parsePipelineEvent, runInputSchema } from '../events/pipeline-event';
 
 const env = validateEnvSchema.parse(process.env);
 const dataset = parseDatasetSchema(env.DATASET_SCHEMA);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
 
-/** The event: the object to validate (from the pipeline's input) and the run it belongs to. */
-export const validateEventSchema = z.object({
-  // Not `.` or `..`: as a key segment those resolve out of `runs/<runId>/` in stores that normalise paths.
-  runId: z.string().regex(/^(?!\.\.?$)[A-Za-z0-9._-]{1,80}$/, 'letters, digits, dot, dash or underscore (1–80), not "." or ".."'),
+/**
+ * The event: the run and the object to validate (the pipeline's input). The bucket defaults to the data
+ * bucket, and the key must be an upload.
+ */
+export const validateEventSchema = runInputSchema.extend({
   bucket: z.string().min(3).optional(),
   key: z
     .string()
     .min(1)
     .refine((k) => k.startsWith(DATA_PREFIX.incoming) && k.length > DATA_PREFIX.incoming.length, `a key under ${DATA_PREFIX.incoming} (uploads are validated from there)`),
-  versionId: z.string().min(1).optional(),
-  trigger: z.enum(['upload', 'manual', 'drift']).default('manual'),
 });
 
 /** The validate handler's input. */
 export type ValidateEvent = z.infer<typeof validateEventSchema>;
 
-/** The event did not have the shape the stage needs. */
-export class InvalidEventError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'InvalidEventError';
-  }
-}
+/** The event did not have the shape the stage needs (the pipeline's event error). */
+export { InvalidPipelineEventError as InvalidEventError };
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<ValidationStageResult> {
-  const parsed = validateEventSchema.safeParse(event);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-    throw new InvalidEventError(`validate event is invalid: ${problems}`, { cause: parsed.error });
-  }
-  const { runId, key, versionId } = parsed.data;
-  const bucket = parsed.data.bucket ?? env.DATA_BUCKET;
+  const input = parsePipelineEvent(validateEventSchema, event, 'validate');
+  const { runId, key, versionId } = input;
+  const bucket = input.bucket ?? env.DATA_BUCKET;
   if (bucket !== env.DATA_BUCKET) {
-    throw new InvalidEventError(`validate reads only the data bucket ${env.DATA_BUCKET}, got ${bucket}`);
+    throw new InvalidPipelineEventError(`validate reads only the data bucket ${env.DATA_BUCKET}, got ${bucket}`);
   }
   const client = s3Client();
   const artifacts = s3ArtifactStore(client, env.ARTIFACT_BUCKET);
-  const trigger = { kind: parsed.data.trigger, bucket, key, ...(versionId ? { versionId } : {}) };
+  const trigger = { kind: input.trigger, bucket, key, ...(versionId ? { versionId } : {}) };
   const ref = { bucket, key, ...(versionId ? { versionId } : {}) };
   const source = await s3DatasetSource(client, ref);
   // Recorded once the object is found: a missing object files nothing (the pipeline's Catch records it).

@@ -13,8 +13,8 @@ import { readTable } from '../features/table';
 import { applyTransformSpec, targetValues, type TransformSpec } from '../features/transform-spec';
 import { runKey } from '../layout';
 import { binaryMetrics, regressionMetrics, type GateMetric } from '../metrics/evaluate';
-import { rmse } from '../metrics/regression';
-import { auc, logLoss } from '../metrics/binary';
+import { mae, mape, r2, rmse } from '../metrics/regression';
+import { accuracy, auc, f1, logLoss } from '../metrics/binary';
 import { modelImportance, predictModel, type TrainedModel } from '../models/train-model';
 import { getChampion, versionKey, type RegistryStore } from '../registry/registry';
 import type { DatasetSource } from '../validation/validate-dataset';
@@ -47,12 +47,17 @@ function allMetrics(task: 'regression' | 'binary', y: Float64Array, p: Float64Ar
   return task === 'regression' ? { ...regressionMetrics(y, p) } : (({ threshold: _t, ...m }) => m)(binaryMetrics(y, p));
 }
 
-function scorer(metric: GateMetric): (y: Float64Array, p: Float64Array) => number {
-  if (metric === 'auc') return auc;
-  if (metric === 'logloss') return logLoss;
-  if (metric === 'rmse') return rmse;
-  return (y, p) => allMetrics(metric === 'r2' || metric === 'mae' || metric === 'mape' ? 'regression' : 'binary', y, p)[metric]!;
-}
+/** Each gate metric as one function of (y, predictions), for permutation importance. */
+const SCORERS: Readonly<Record<GateMetric, (y: Float64Array, p: Float64Array) => number>> = {
+  rmse,
+  mae,
+  r2,
+  mape,
+  auc,
+  logloss: logLoss,
+  accuracy: (y, p) => accuracy(y, p),
+  f1: (y, p) => f1(y, p),
+};
 
 /** Run the evaluate stage. */
 export async function runEvaluateStage(input: {
@@ -105,7 +110,7 @@ export async function runEvaluateStage(input: {
     takeRows(test.x, sample),
     Float64Array.from(sample, (i) => test.y[i]!),
     (m) => predictModel(trained, m),
-    scorer(metric),
+    SCORERS[metric],
     metric,
     { repeats: 2, seed: 42 },
   );

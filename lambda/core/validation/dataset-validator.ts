@@ -7,7 +7,7 @@ import type { DatasetConfig } from '../../../config/schema';
 import { ColumnProfiler, type ColumnProfileJson } from '../profile/column-profile';
 import { ColumnValidator, type ColumnValidatorState } from './column-validator';
 import type { CsvRecord } from './csv-parser';
-import { MAX_SAMPLES, UnexpectedCollector, percent, type CollectorState, type ExpectationResult, type FailureKind, type ValidationFailure, type ValidationReport } from './report';
+import { UnexpectedCollector, percent, type CollectorState, type ExpectationResult, type FailureKind, type ValidationFailure, type ValidationReport } from './report';
 
 /** Profile of a whole dataset file (or of merged parts): one mergeable profile per declared column. */
 export interface DatasetProfile {
@@ -362,5 +362,3 @@ export function mergeProfiles(a: DatasetProfile, b: DatasetProfile): DatasetProf
   return { rowCount: a.rowCount + b.rowCount, columns };
 }
 
-/** Samples kept per failure (re-exported for readers). */
-export { MAX_SAMPLES };

@@ -4,7 +4,8 @@ import jest from 'eslint-plugin-jest';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'bench/.data/', '**/*.d.ts', 'config/schema.json'] },
+  // Generated output: synth (cdk.out), the demo's local buckets and assembly (.local), benchmark data.
+  { ignores: ['node_modules/', '**/cdk.out/', '.local/', 'coverage/', 'bench/.data/', '**/*.d.ts', 'config/schema.json'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -177,6 +177,7 @@ function folderArtifacts(dir: string): ArtifactStore & RegistryStore {
     getJson: async <T,>(key: string) => JSON.parse(read(key).toString('utf8')) as T,
     putBytes: async (key, bytes) => write(key, bytes),
     getBytes: async (key) => new Uint8Array(read(key)),
+    copy: async (sourceKey, key) => write(key, read(sourceKey)),
     put: async (key, value) => write(key, `${JSON.stringify(value, null, 2)}\n`),
     get: async <T,>(key: string) => (existsSync(path(key)) ? (JSON.parse(readFileSync(path(key), 'utf8')) as T) : undefined),
     // One process, one writer: the exclusive-create flag is the folder's atomic create-only write.
@@ -205,7 +206,7 @@ async function train(config: PlatformConfig): Promise<void> {
   say(`features: ${features.rows.train.toLocaleString('en-US')} training rows (Jan–Mar, before ${features.cutoff ?? '?'}), ${features.rows.test.toLocaleString('en-US')} test rows; inputs ${features.outputs.join(', ')}`);
   const trained = await runTrainStage({ runId, trainKey: features.trainKey, model: cfg.model, task: cfg.dataset.task, store });
   say(`train: ${trained.algorithm}, ${cfg.model.params.iterations} rounds in ${(trained.fitMs / 1000).toFixed(1)} s`);
-  const evaluation = await runEvaluateStage({ runId, modelName: cfg.name, modelKey: trained.modelKey, trainKey: features.trainKey, testKey: features.testKey, splitKey: features.splitKey, source, config: cfg, store, registry: store });
+  const evaluation = await runEvaluateStage({ runId, modelName: cfg.name, candidate: { modelKey: trained.modelKey }, trainKey: features.trainKey, testKey: features.testKey, splitKey: features.splitKey, source, config: cfg, store, registry: store });
   const report = await store.getJson<Evaluation>(evaluation.evaluationKey);
   say(`evaluate: RMSE ${report.metrics.rmse?.toFixed(2)} vs the mean's ${report.baseline.rmse?.toFixed(2)} → ${evaluation.decision}`);
   for (const reason of evaluation.reasons) say(`  gate: ${reason}`);
@@ -216,7 +217,7 @@ async function train(config: PlatformConfig): Promise<void> {
     const registered = await runRegisterStage({
       runId,
       config: cfg,
-      modelKey: trained.modelKey,
+      candidate: { modelKey: trained.modelKey },
       specKey: features.specKey,
       evaluationKey: evaluation.evaluationKey,
       profileKey: `runs/${runId}/validate/profile.json`,

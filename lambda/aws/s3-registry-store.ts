@@ -5,7 +5,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { RegistryStore } from '../core/registry/registry';
-import { isNotFound, storageError } from './s3-store';
+import { copyObject, isNotFound, storageError } from './s3-store';
 
 /** Retries of a conditional write that S3 answered with 409 (a concurrent write to the same key). */
 const CONFLICT_RETRIES = 5;
@@ -50,6 +50,7 @@ export function s3RegistryStore(client: S3Client, bucket: string): RegistryStore
         throw storageError('GetObject', { bucket, key }, error);
       }
     },
+    copy: (sourceKey, key) => copyObject(client, { bucket, key: sourceKey }, { bucket, key }),
     async listFolders(prefix) {
       const folders: string[] = [];
       let token: string | undefined;

@@ -22,7 +22,7 @@ export async function handler(event: unknown): Promise<EvaluateStageResult> {
   const result = await runEvaluateStage({
     runId: input.runId,
     modelName: ctx.config.name,
-    modelKey: input.train.modelKey,
+    candidate: { modelKey: input.train.modelKey },
     trainKey: input.features.trainKey,
     testKey: input.features.testKey,
     splitKey: input.features.splitKey,

@@ -24,7 +24,7 @@ export async function handler(event: unknown): Promise<RegisterStageResult> {
   const result = await runRegisterStage({
     runId: input.runId,
     config: ctx.config,
-    modelKey: input.train.modelKey,
+    candidate: { modelKey: input.train.modelKey },
     specKey: input.features.specKey,
     evaluationKey: input.evaluate.evaluationKey,
     ...(input.validate?.profileKey ? { profileKey: input.validate.profileKey } : {}),

@@ -24,8 +24,38 @@ function shuffled(feature: Feature, order: Int32Array): Feature {
   return { ...feature, codes };
 }
 
+/** One permuted copy of the matrix: feature `feature` shuffled (repeat `repeat`). */
+export interface PermutedMatrix {
+  readonly feature: number;
+  readonly repeat: number;
+  readonly matrix: FeatureMatrix;
+}
+
 /**
- * Permutation importance of every feature.
+ * The permuted copies permutation importance scores, in the order it scores them (feature by feature,
+ * repeat by repeat), each from the same seeded shuffles. A model that cannot predict in-process (a
+ * SageMaker batch transform) scores them all in one job and hands the predictions back in this order.
+ */
+export function* permutedMatrices(x: FeatureMatrix, options: { readonly repeats?: number; readonly seed?: number } = {}): Generator<PermutedMatrix> {
+  const repeats = options.repeats ?? 3;
+  const random = seededRandom(options.seed ?? 42);
+  for (let k = 0; k < x.features.length; k++) {
+    for (let r = 0; r < repeats; r++) {
+      const order = Int32Array.from({ length: x.rows }, (_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        const t = order[i]!;
+        order[i] = order[j]!;
+        order[j] = t;
+      }
+      yield { feature: k, repeat: r, matrix: { rows: x.rows, features: x.features.map((f, idx) => (idx === k ? shuffled(f, order) : f)) } };
+    }
+  }
+}
+
+/**
+ * Permutation importance of every feature: `predict` is called on `x` first, then on each of
+ * {@link permutedMatrices} in order.
  * @param predict the model's prediction function
  * @param score the gate metric on (y, predictions)
  */
@@ -38,22 +68,19 @@ export function permutationImportance(
   options: { readonly repeats?: number; readonly seed?: number } = {},
 ): PermutationImportance[] {
   const repeats = options.repeats ?? 3;
-  const random = seededRandom(options.seed ?? 42);
   const reference = score(y, predict(x));
   const sign = METRIC_DIRECTION[metric] === 'lower' ? 1 : -1;
-  return x.features.map((feature, k) => {
-    let total = 0;
-    for (let r = 0; r < repeats; r++) {
-      const order = Int32Array.from({ length: x.rows }, (_, i) => i);
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        const t = order[i]!;
-        order[i] = order[j]!;
-        order[j] = t;
-      }
-      const features = x.features.map((f, idx) => (idx === k ? shuffled(f, order) : f));
-      total += sign * (score(y, predict({ rows: x.rows, features })) - reference);
-    }
-    return { feature: feature.name, importance: total / repeats };
-  });
+  const totals = new Float64Array(x.features.length);
+  for (const { feature, matrix } of permutedMatrices(x, options)) totals[feature]! += sign * (score(y, predict(matrix)) - reference);
+  return x.features.map((feature, k) => ({ feature: feature.name, importance: totals[k]! / repeats }));
+}
+
+/**
+ * Rows of a holdout of `rows` rows that permutation importance uses: at most `limit`, evenly spaced
+ * (deterministic, so the features stage and the evaluate stage pick the same ones).
+ */
+export function permutationSample(rows: number, limit: number): Int32Array {
+  const size = Math.min(limit, rows);
+  const step = rows / size;
+  return Int32Array.from({ length: size }, (_, i) => Math.floor(i * step));
 }

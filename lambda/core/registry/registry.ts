@@ -20,6 +20,8 @@ export interface RegistryStore {
   get<T>(key: string): Promise<T | undefined>;
   /** The immediate "sub-folder" names under a prefix (S3 ListObjectsV2 with a delimiter). */
   listFolders(prefix: string): Promise<string[]>;
+  /** Copy an object of the same bucket (a binary artifact such as a SageMaker `model.tar.gz`) to `key`. */
+  copy(sourceKey: string, key: string): Promise<void>;
 }
 
 /** Lifecycle stages of a version. */
@@ -88,6 +90,8 @@ export interface VersionArtifacts {
   readonly metrics: unknown;
   readonly importance: unknown;
   readonly profile: unknown;
+  /** Binary files copied into the version: file name → key of the object in the same bucket. */
+  readonly binaries?: Readonly<Record<string, string>>;
 }
 
 /** Lineage and facts of a registered version; written last, never changed. */
@@ -121,6 +125,10 @@ export async function registerVersion(
     'profile.json': artifacts.profile,
   })) {
     await store.put(versionKey(name, version, file), value);
+    files.push(file);
+  }
+  for (const [file, sourceKey] of Object.entries(artifacts.binaries ?? {})) {
+    await store.copy(sourceKey, versionKey(name, version, file));
     files.push(file);
   }
   await store.put(versionKey(name, version, 'manifest.json'), { ...manifest, name, version, registeredAt: at, files });
@@ -174,6 +182,11 @@ export function memoryRegistryStore(): RegistryStore & { readonly objects: Map<s
     get: async <T,>(key: string) => {
       const text = objects.get(key);
       return text === undefined ? undefined : (JSON.parse(text) as T);
+    },
+    copy: async (sourceKey, key) => {
+      const value = objects.get(sourceKey);
+      if (value === undefined) throw new Error(`cannot copy ${sourceKey}: it does not exist`);
+      objects.set(key, value);
     },
     listFolders: async (prefix) => {
       const folders = new Set<string>();

@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import type { StageConfig } from '../../../config/schema';
 import type { TrainedModel } from '../models/train-model';
 import { registerVersion, setStage, type RegistryStore } from '../registry/registry';
+import type { SageMakerPlan } from '../sagemaker/sagemaker-inputs';
+import { xgboostHyperparameters, type XgboostModelDescriptor } from '../sagemaker/xgboost';
 import type { ArtifactStore } from './artifact-store';
 import type { Evaluation } from './evaluate-stage';
 
@@ -44,7 +46,8 @@ export function configHash(config: unknown): string {
 export async function runRegisterStage(input: {
   readonly runId: string;
   readonly config: StageConfig;
-  readonly modelKey: string;
+  /** The model: trained in the Lambda (its JSON), or trained by SageMaker (its artifact in the artifact bucket). */
+  readonly candidate: { readonly modelKey: string } | { readonly sagemaker: SageMakerPlan; readonly artifactUri: string };
   readonly specKey: string;
   readonly evaluationKey: string;
   /** The validate stage's profile; absent without a validation gate (the version then has none). */
@@ -57,9 +60,28 @@ export async function runRegisterStage(input: {
   readonly registry: RegistryStore;
 }): Promise<RegisterStageResult> {
   const { store, config } = input;
-  const model = await store.getJson<TrainedModel>(input.modelKey);
+  const { candidate } = input;
   const evaluation = await store.getJson<Evaluation>(input.evaluationKey);
   const modelName = config.name;
+  let model: TrainedModel | XgboostModelDescriptor;
+  let binaries: Record<string, string> = {};
+  if ('modelKey' in candidate) {
+    model = await store.getJson<TrainedModel>(candidate.modelKey);
+  } else {
+    // The registry keeps its own copy of the artifact; the descriptor names it once the version is known.
+    const { sagemaker, artifactUri } = candidate;
+    const artifactKey = artifactUri.replace(/^s3:\/\/[^/]+\//, '');
+    binaries = { 'model.tar.gz': artifactKey };
+    model = {
+      algorithm: 'xgboost',
+      engine: 'sagemaker',
+      artifactUri,
+      sagemakerModelName: sagemaker.modelName,
+      trainingJobName: sagemaker.trainingJobName,
+      hyperparameters: xgboostHyperparameters(config.model.params, config.dataset.task),
+      columns: sagemaker.columns,
+    };
+  }
   const version = await registerVersion(
     input.registry,
     modelName,
@@ -69,11 +91,13 @@ export async function runRegisterStage(input: {
       metrics: { holdout: evaluation.metrics, baseline: evaluation.baseline, champion: evaluation.champion ?? null, gate: evaluation.gate },
       importance: evaluation.importance,
       profile: input.profileKey ? await store.getJson(input.profileKey) : null,
+      binaries,
     },
     {
       runId: input.runId,
       environment: config.environment,
       algorithm: model.algorithm,
+      ...(model.algorithm === 'xgboost' ? { trainingJobName: model.trainingJobName, sagemakerModelName: model.sagemakerModelName } : {}),
       task: config.dataset.task,
       data: input.data,
       params: config.model.params,

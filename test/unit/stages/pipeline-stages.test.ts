@@ -43,7 +43,7 @@ async function runPipeline(runId: string, cfg: PlatformConfig, csv: string, stor
   const evaluation = await runEvaluateStage({
     runId,
     modelName: cfg.name,
-    modelKey: train.modelKey,
+    candidate: { modelKey: train.modelKey },
     trainKey: features.trainKey,
     testKey: features.testKey,
     splitKey: features.splitKey,
@@ -56,7 +56,7 @@ async function runPipeline(runId: string, cfg: PlatformConfig, csv: string, stor
   const register = await runRegisterStage({
     runId,
     config: cfg,
-    modelKey: train.modelKey,
+    candidate: { modelKey: train.modelKey },
     specKey: features.specKey,
     evaluationKey: evaluation.evaluationKey,
     profileKey: validation.profileKey!,

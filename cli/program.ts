@@ -59,8 +59,8 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
   configOptions(
     program
       .command('run')
-      .description('start a training run on AWS: uploads FILE to incoming/ first, or runs an object already there')
-      .argument('<target>', 'a local data file, or s3://<data bucket>/incoming/<key>')
+      .description('start a training run on AWS: uploads FILE to incoming/ first, or runs an object or part folder already there')
+      .argument('<target>', 'a local data file, s3://<data bucket>/incoming/<key>, or a part folder s3://<data bucket>/incoming/<folder>/ (with _SUCCESS or _manifest.json)')
       .option('--wait', 'follow the run to its end; exit 0 if it succeeded, 1 if not')
       .option('--json', 'print the run as JSON'),
   ).action(async (target: string, options: ConfigOptions & { wait?: boolean; json?: boolean }) => {

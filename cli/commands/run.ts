@@ -1,16 +1,19 @@
 /**
- * `mlops run (FILE | s3://bucket/incoming/…) [--env NAME] [--wait] [--json]`: start a training run on AWS.
- * A local file is uploaded to `incoming/` first. The execution name is the same deterministic name the
- * upload trigger uses, so at level 2+ `run` and the trigger never start the same object version twice.
+ * `mlops run (FILE | s3://bucket/incoming/… | s3://bucket/incoming/folder/) [--env NAME] [--wait] [--json]`:
+ * start a training run on AWS. A local file is uploaded to `incoming/` first. A folder (an S3 URI ending
+ * in `/`) is a part-file dataset: it must hold a `_manifest.json` or a `_SUCCESS` marker, which the run
+ * is then keyed on. The execution name is the same deterministic name the upload trigger uses, so at
+ * level 2+ `run` and the trigger never start the same object (or marker) version twice.
  */
 import { existsSync, statSync, createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { PlatformConfig } from '../../config/schema';
 import { DATA_PREFIX } from '../../lambda/core/layout';
 import { executionName } from '../../lambda/core/runs/execution-name';
+import { PART_MARKERS, classifyIncomingKey, partsExecutionName, type PartMarker } from '../../lambda/core/validation/dataset-parts';
 import { EXIT, UsageError } from '../errors';
 import { colour, formatBytes, type Output } from '../output';
 import type { DeployedEnvironment } from '../aws/environment';
@@ -35,14 +38,50 @@ export function parseS3Uri(arg: string): { bucket: string; key: string } | undef
   return match ? { bucket: match[1]!, key: match[2]! } : undefined;
 }
 
+/** Where the run's data is. */
+interface Located {
+  readonly key: string;
+  readonly versionId?: string;
+  /** A part-file dataset: its folder and the marker `key` names. */
+  readonly parts?: { readonly prefix: string; readonly marker: PartMarker };
+}
+
+/** The version of an object, or undefined when it does not exist. */
+async function headIfExists(s3: S3Client, bucket: string, key: string): Promise<{ versionId?: string } | undefined> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return head.VersionId ? { versionId: head.VersionId } : {};
+  } catch (error) {
+    if (error instanceof S3ServiceException && (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)) return undefined;
+    throw error;
+  }
+}
+
+/** A part folder's marker: its manifest if it has one (it names the parts exactly), else its `_SUCCESS`. */
+async function locateFolder(target: string, bucket: string, prefix: string, s3: S3Client): Promise<Located> {
+  for (const marker of [...PART_MARKERS].reverse()) {
+    const head = await headIfExists(s3, bucket, `${prefix}${marker}`);
+    if (head) return { key: `${prefix}${marker}`, ...head, parts: { prefix, marker } };
+  }
+  throw new UsageError(
+    `${target} has neither a _manifest.json nor a _SUCCESS marker: a folder runs as a part-file dataset once one of them is written after the parts (see README, "Part-file datasets")`,
+  );
+}
+
 /** Where the run's data is, uploading a local file first. */
-async function locate(target: string, env: DeployedEnvironment, clients: RunClients, output: Output): Promise<{ key: string; versionId?: string }> {
+async function locate(target: string, env: DeployedEnvironment, clients: RunClients, output: Output): Promise<Located> {
   const uri = parseS3Uri(target);
   if (uri) {
     if (uri.bucket !== env.dataBucket) throw new UsageError(`${target} is not in this environment's data bucket (${env.dataBucket})`);
     if (!uri.key.startsWith(DATA_PREFIX.incoming)) throw new UsageError(`${target}: runs start from objects under ${DATA_PREFIX.incoming}`);
+    if (uri.key.endsWith('/')) {
+      if (uri.key === DATA_PREFIX.incoming) throw new UsageError(`${target}: name a file or a part folder under ${DATA_PREFIX.incoming}`);
+      return locateFolder(target, uri.bucket, uri.key, clients.s3);
+    }
+    const kind = classifyIncomingKey(uri.key);
+    if (kind.kind === 'ignored') throw new UsageError(`${target}: ${kind.reason.replace(/^ignored: /, '')}; run its folder instead (s3://${uri.bucket}/${uri.key.slice(0, uri.key.lastIndexOf('/') + 1)})`);
     const head = await clients.s3.send(new HeadObjectCommand({ Bucket: uri.bucket, Key: uri.key }));
-    return { key: uri.key, ...(head.VersionId ? { versionId: head.VersionId } : {}) };
+    return { key: uri.key, ...(head.VersionId ? { versionId: head.VersionId } : {}), ...(kind.kind === 'parts' ? { parts: { prefix: kind.prefix, marker: kind.marker } } : {}) };
   }
   if (!existsSync(target) || !statSync(target).isFile()) throw new UsageError(`no such file: ${target} (or give s3://${env.dataBucket}/${DATA_PREFIX.incoming}…)`);
   const key = `${DATA_PREFIX.incoming}${basename(target)}`;
@@ -66,9 +105,9 @@ export async function runCommand(
   options: RunCommandOptions,
   output: Output,
 ): Promise<number> {
-  const { key, versionId } = await locate(target, env, clients, output);
-  const name = executionName(env.dataBucket, key, versionId);
-  const input = { runId: name, bucket: env.dataBucket, key, ...(versionId ? { versionId } : {}), trigger: 'manual' };
+  const { key, versionId, parts } = await locate(target, env, clients, output);
+  const name = parts ? partsExecutionName(env.dataBucket, key, versionId) : executionName(env.dataBucket, key, versionId);
+  const input = { runId: name, bucket: env.dataBucket, key, ...(versionId ? { versionId } : {}), trigger: 'manual', ...(parts ? { parts } : {}) };
   const executionArn = `${env.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   let started = true;
   try {

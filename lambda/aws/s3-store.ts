@@ -60,15 +60,19 @@ export async function headObject(client: S3Client, ref: ObjectRef): Promise<{ si
 /** A dataset source over one S3 object: streamed for CSV/JSON Lines, ranged GETs for Parquet. */
 export async function s3DatasetSource(client: S3Client, ref: ObjectRef): Promise<DatasetSource & { versionId?: string }> {
   const head = await headObject(client, ref);
-  const pinned: ObjectRef = { ...ref, versionId: ref.versionId ?? head.versionId };
+  return s3ObjectSource(client, { ...ref, versionId: ref.versionId ?? head.versionId }, head.size);
+}
+
+/** A dataset source over an S3 object whose size is known (no HEAD request): pinned to `ref.versionId` if given. */
+export function s3ObjectSource(client: S3Client, ref: ObjectRef, size: number): DatasetSource & { versionId?: string } {
   return {
     name: ref.key,
-    size: head.size,
-    versionId: pinned.versionId,
-    stream: () => streamObject(client, pinned),
+    size,
+    versionId: ref.versionId,
+    stream: () => streamObject(client, ref),
     asyncBuffer: async () => ({
-      byteLength: head.size,
-      slice: (start: number, end?: number) => readRange(client, pinned, start, end ?? head.size),
+      byteLength: size,
+      slice: (start: number, end?: number) => readRange(client, ref, start, end ?? size),
     }),
   };
 }

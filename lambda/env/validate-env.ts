@@ -1,6 +1,7 @@
 /**
- * The environment contract of the validate stage Lambda: the construct sets these variables from
- * config, the handler parses `process.env` with the same schema once at module scope.
+ * The environment contract of the validate stage's Lambdas — validate (one file), validate-part and
+ * merge-validation (a part-file dataset): the construct sets these variables from config, each handler
+ * parses `process.env` with the same schema once at module scope.
  */
 import { z } from 'zod';
 

@@ -4,6 +4,19 @@
  * handler parses exactly what it reads (and names what is missing).
  */
 import { z } from 'zod';
+import { DATA_PREFIX } from '../core/layout';
+import { PART_MARKERS } from '../core/validation/dataset-parts';
+
+/**
+ * A part-file dataset: the folder under `incoming/` and the marker that completed it. The run's `key`
+ * (and `versionId`) is then the marker object's: `<prefix><marker>`.
+ */
+export const datasetPartsSchema = z.object({
+  prefix: z
+    .string()
+    .refine((p) => p.startsWith(DATA_PREFIX.incoming) && p.endsWith('/') && p.length > DATA_PREFIX.incoming.length, `a folder under ${DATA_PREFIX.incoming}, ending in "/"`),
+  marker: z.enum(PART_MARKERS),
+});
 
 /** The run and its data object (the state machine's input). */
 export const runInputSchema = z.object({
@@ -13,7 +26,12 @@ export const runInputSchema = z.object({
   key: z.string().min(1),
   versionId: z.string().min(1).optional(),
   trigger: z.enum(['upload', 'manual', 'drift']).default('manual'),
+  /** Present when the data is a part-file dataset (absent: `key` is the one data file). */
+  parts: datasetPartsSchema.optional(),
 });
+
+/** The pipeline's input as the stages read it. */
+export type RunInput = z.infer<typeof runInputSchema>;
 
 /** The validate stage's result, as the later stages read it. */
 export const validateResultSchema = z.object({

@@ -1,7 +1,7 @@
 /** Evaluate stage Lambda: holdout metrics vs baseline and champion, the gate's decision, importance. */
 import { stageContext } from '../aws/stage-context';
 import { emitStageMetrics } from '../aws/stage-metrics';
-import { s3DatasetSource } from '../aws/s3-store';
+import { runDatasetSources } from '../aws/dataset-parts';
 import { stageStarted, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
 import { runEvaluateStage, type EvaluateStageResult } from '../core/stages/evaluate-stage';
@@ -16,9 +16,6 @@ export async function handler(event: unknown): Promise<EvaluateStageResult> {
   const input = parsePipelineEvent(eventSchema, event, 'evaluate');
   const trigger = { kind: input.trigger, bucket: input.bucket, key: input.key };
   await updateRun(ctx.artifacts, input.runId, trigger, (r, at) => stageStarted(r, 'evaluate', at));
-  const ref = input.validate?.validatedKey
-    ? { bucket: ctx.env.DATA_BUCKET, key: input.validate.validatedKey }
-    : { bucket: input.bucket, key: input.key, ...(input.versionId ? { versionId: input.versionId } : {}) };
   const result = await runEvaluateStage({
     runId: input.runId,
     modelName: ctx.config.name,
@@ -26,7 +23,7 @@ export async function handler(event: unknown): Promise<EvaluateStageResult> {
     trainKey: input.features.trainKey,
     testKey: input.features.testKey,
     splitKey: input.features.splitKey,
-    source: await s3DatasetSource(ctx.client, ref),
+    source: await runDatasetSources({ client: ctx.client, artifacts: ctx.artifacts, dataBucket: ctx.env.DATA_BUCKET }, input, input.validate),
     config: ctx.config,
     store: ctx.artifacts,
     registry: ctx.registry,

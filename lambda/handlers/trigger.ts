@@ -2,12 +2,16 @@
  * Trigger Lambda (level 2+): an EventBridge "Object Created" event from the data bucket's `incoming/`
  * starts one training-pipeline execution. The execution name is derived from bucket, key and version
  * id, so a duplicated or replayed event starts nothing new (`ExecutionAlreadyExists` is success).
+ *
+ * What an object starts is decided by `classifyIncomingKey` (core): a data file starts a single-file
+ * run; a part folder's `_SUCCESS` or `_manifest.json` starts a run over the folder's parts; a `part-*`
+ * file and any `_`/`.` file start nothing (the reason says why).
  */
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { executionName } from '../core/runs/execution-name';
-import { DATA_PREFIX } from '../core/layout';
+import { classifyIncomingKey, partsExecutionName } from '../core/validation/dataset-parts';
 import { triggerEnvSchema } from '../env/trigger-env';
 
 const env = triggerEnvSchema.parse(process.env);
@@ -49,20 +53,30 @@ export async function handler(event: unknown): Promise<TriggerResult> {
   // Unlike S3 event notifications to SQS/SNS/Lambda, the EventBridge event carries the key as it is
   // (not URL-encoded): a '+' in a key is a '+'.
   const key = object.key;
-  if (!key.startsWith(DATA_PREFIX.incoming) || key.endsWith('/')) {
-    return { started: false, executionName: '', reason: `ignored: ${key} is not a file under ${DATA_PREFIX.incoming}` };
+  const kind = classifyIncomingKey(key);
+  if (kind.kind === 'ignored') {
+    logger.info('object starts no run', { key, reason: kind.reason });
+    return { started: false, executionName: '', reason: kind.reason };
   }
-  const name = executionName(bucket.name, key, object['version-id']);
-  const input = { runId: name, bucket: bucket.name, key, ...(object['version-id'] ? { versionId: object['version-id'] } : {}), trigger: 'upload' };
+  const versionId = object['version-id'];
+  const name = kind.kind === 'parts' ? partsExecutionName(bucket.name, key, versionId) : executionName(bucket.name, key, versionId);
+  const input = {
+    runId: name,
+    bucket: bucket.name,
+    key,
+    ...(versionId ? { versionId } : {}),
+    trigger: 'upload',
+    ...(kind.kind === 'parts' ? { parts: { prefix: kind.prefix, marker: kind.marker } } : {}),
+  };
   try {
     await sfn.send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name, input: JSON.stringify(input) }));
   } catch (error) {
     if (error instanceof ExecutionAlreadyExists) {
       logger.info('duplicate event: the execution exists', { executionName: name, key });
-      return { started: false, executionName: name, reason: 'duplicate: an execution for this object version exists' };
+      return { started: false, executionName: name, reason: `duplicate: an execution for this ${kind.kind === 'parts' ? 'marker' : 'object'} version exists` };
     }
     throw error;
   }
-  logger.info('pipeline started', { executionName: name, key });
+  logger.info('pipeline started', { executionName: name, key, ...(kind.kind === 'parts' ? { parts: kind.prefix } : {}) });
   return { started: true, executionName: name, reason: 'started' };
 }

@@ -2,6 +2,10 @@
  * Validate stage Lambda: parse the event and environment, run the validation stage on the S3 object,
  * return the verdict the pipeline branches on. Bad data is a verdict, not an error; a bad event or a
  * storage failure is a named error.
+ *
+ * A part-file dataset (`parts` in the event) is validated here part after part with the same core the
+ * state machine's Distributed Map runs in parallel (list → validate each → merge), for callers that run
+ * one stage at a time; the state machine itself sends part-file datasets to the Map.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
@@ -10,9 +14,12 @@ import { DATA_PREFIX } from '../core/layout';
 import { runValidationStage, type ValidationStageResult } from '../core/validation/stage';
 import { s3Client } from '../aws/clients';
 import { copyObject, putJson, s3DatasetSource } from '../aws/s3-store';
+import { listDatasetParts, partFolderOf, partSources, s3PartsStageStore } from '../aws/dataset-parts';
+import { validatePart, type PartValidation } from '../core/validation/part-validation';
+import { partsListKey, runPartsMergeStage } from '../core/validation/parts-stage';
 import { validateEnvSchema } from '../env/validate-env';
 import { s3ArtifactStore } from '../aws/s3-artifact-store';
-import { stageStarted, stageSucceeded } from '../core/runs/run-record';
+import { stageStarted, stageSucceeded, type RunTrigger } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
 import { InvalidPipelineEventError, parsePipelineEvent, runInputSchema } from '../events/pipeline-event';
 
@@ -49,6 +56,7 @@ export async function handler(event: unknown): Promise<ValidationStageResult> {
   const client = s3Client();
   const artifacts = s3ArtifactStore(client, env.ARTIFACT_BUCKET);
   const trigger = { kind: input.trigger, bucket, key, ...(versionId ? { versionId } : {}) };
+  if (input.parts) return validateParts({ ...input, bucket }, trigger);
   const ref = { bucket, key, ...(versionId ? { versionId } : {}) };
   const source = await s3DatasetSource(client, ref);
   // Recorded once the object is found: a missing object files nothing (the pipeline's Catch records it).
@@ -68,5 +76,31 @@ export async function handler(event: unknown): Promise<ValidationStageResult> {
     stageSucceeded(r, 'validate', at, { outputs: { verdict: result.verdict, reportKey: result.reportKey, rowCount: result.rowCount }, metrics: { rowsValidated: result.rowCount } }),
   );
   logger.info('validation finished', { runId, key, verdict: result.verdict, rowCount: result.rowCount, failures: result.failures });
+  return result;
+}
+
+/** A part-file dataset in one invocation: the Distributed Map's three steps, one after the other. */
+async function validateParts(input: ValidateEvent & { bucket: string }, trigger: RunTrigger): Promise<ValidationStageResult> {
+  const client = s3Client();
+  const artifacts = s3ArtifactStore(client, env.ARTIFACT_BUCKET);
+  const folder = partFolderOf(input);
+  const parts = await listDatasetParts(client, folder);
+  await updateRun(artifacts, input.runId, trigger, (r, at) => stageStarted(r, 'validate', at));
+  const list = { prefix: folder.prefix, markerKey: input.key, parts };
+  await artifacts.putJson(partsListKey(input.runId), list);
+  const sources = partSources(client, env.DATA_BUCKET, parts);
+  const validations: PartValidation[] = [];
+  for (const [i, source] of sources.entries()) validations.push(await validatePart(i, source, dataset));
+  const { profile: _profile, ...result } = await runPartsMergeStage({
+    runId: input.runId,
+    list,
+    validations,
+    dataset,
+    store: s3PartsStageStore(client, { data: env.DATA_BUCKET, artifacts: env.ARTIFACT_BUCKET }),
+  });
+  await updateRun(artifacts, input.runId, trigger, (r, at) =>
+    stageSucceeded(r, 'validate', at, { outputs: { verdict: result.verdict, reportKey: result.reportKey, rowCount: result.rowCount, parts: parts.length }, metrics: { rowsValidated: result.rowCount } }),
+  );
+  logger.info('validation finished', { runId: input.runId, prefix: folder.prefix, parts: parts.length, verdict: result.verdict, rowCount: result.rowCount, failures: result.failures });
   return result;
 }

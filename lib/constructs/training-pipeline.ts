@@ -8,12 +8,18 @@
  * error name, cause), and the run ends in a named Fail state. Bad data ends in `ValidationFailed`;
  * a gate rejection is a success path ending in `GateRejected`; a registered model ends in `Registered`
  * (the deploy issue continues from there). Execution logging (all events) and X-Ray tracing are on.
+ *
+ * With the validation gate, a run whose input names a part-file dataset (`$.parts`) is validated by
+ * ListParts → a Distributed Map of ValidatePart (one child execution per part) → MergeValidation, whose
+ * result takes the single-file Validate task's place at `$.validate`.
  */
 import { Duration, RemovalPolicy, Stack, type CfnResource } from 'aws-cdk-lib';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct } from 'constructs';
 import type { StageName } from '../../lambda/core/runs/run-record';
 import type { StageFunction } from './stage-function';
@@ -29,6 +35,13 @@ export const TRANSIENT_LAMBDA_ERRORS = [
 
 /** Retry policy for transient errors: 2 s, 4 s, 8 s (±jitter), then give up. */
 export const TRANSIENT_RETRY = { interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 } as const;
+
+/**
+ * Part-file validations run at once by the Distributed Map when the props do not say: each is one
+ * Lambda of up to `dataset.maxFileMb`; 50 keeps a large dataset from taking most of an account's default
+ * 1,000 concurrent executions (the rest of the platform shares them) while still validating 50 parts at a time.
+ */
+export const DEFAULT_PARTS_CONCURRENCY = 50;
 
 /** Names of the Fail states a crashed stage ends in. */
 export const STAGE_FAIL_STATES: Readonly<Record<StageName, string>> = {
@@ -46,6 +59,12 @@ export interface TrainingPipelineProps {
    * @default - no validation gate: the features stage reads the upload directly
    */
   readonly validate?: StageFunction;
+  /**
+   * The validate stage for part-file datasets (runs whose input has `parts`): list the parts, validate
+   * each in a Distributed Map, merge. Used only with {@link TrainingPipelineProps.validate}.
+   * @default - no part-file path: every run goes to the single-file validate task
+   */
+  readonly parts?: PartsValidationProps;
   /** The features stage. */
   readonly features: StageFunction;
   /** The train stage (engine `lambda`). */
@@ -70,6 +89,21 @@ export interface TrainingPipelineProps {
   readonly timeout?: Duration;
 }
 
+/** The functions that validate a part-file dataset in parallel. */
+export interface PartsValidationProps {
+  /** Lists the parts (folder or manifest) and writes `runs/<runId>/validate/parts.json`. */
+  readonly listParts: StageFunction;
+  /** Validates one part (one Map item) and writes its mergeable state. */
+  readonly validatePart: StageFunction;
+  /** Merges the parts' states into the validate stage's result; quarantines every part when invalid. */
+  readonly mergeValidation: StageFunction;
+  /**
+   * Parts validated at once.
+   * @default DEFAULT_PARTS_CONCURRENCY
+   */
+  readonly maxConcurrency?: number;
+}
+
 /** The training state machine and its execution log group. */
 export class TrainingPipeline extends Construct {
   /** The state machine. */
@@ -80,19 +114,29 @@ export class TrainingPipeline extends Construct {
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
 
-    const stageTask = (stage: StageName, fn: StageFunction, stateName: string): tasks.LambdaInvoke => {
+    // One recorded failure per stage, however many of its states can fail into it.
+    const failures = new Map<StageName, sfn.IChainable>();
+    const failureOf = (stage: StageName): sfn.IChainable => {
+      let chain = failures.get(stage);
+      if (!chain) {
+        const fail = new sfn.Fail(this, STAGE_FAIL_STATES[stage], { error: `${stage}Failed`, causePath: '$.error.Cause' });
+        const record = this.recordTask(`Record${STAGE_FAIL_STATES[stage]}`, props.recordOutcome, { outcome: 'stage-failed', stage });
+        record.addCatch(fail, { resultPath: '$.recordError' });
+        chain = record.next(fail);
+        failures.set(stage, chain);
+      }
+      return chain;
+    };
+    const stageTask = (stage: StageName, fn: StageFunction, stateName: string, resultPath = `$.${stage}`): tasks.LambdaInvoke => {
       const task = new tasks.LambdaInvoke(this, stateName, {
         lambdaFunction: fn.function,
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
-        resultPath: `$.${stage}`,
+        resultPath,
         comment: `${stage} stage`,
       });
       task.addRetry({ errors: [...TRANSIENT_LAMBDA_ERRORS], ...TRANSIENT_RETRY, jitterStrategy: sfn.JitterType.FULL });
-      const fail = new sfn.Fail(this, STAGE_FAIL_STATES[stage], { error: `${stage}Failed`, causePath: '$.error.Cause' });
-      const record = this.recordTask(`Record${STAGE_FAIL_STATES[stage]}`, props.recordOutcome, { outcome: 'stage-failed', stage });
-      record.addCatch(fail, { resultPath: '$.recordError' });
-      task.addCatch(record.next(fail), { resultPath: '$.error' });
+      task.addCatch(failureOf(stage), { resultPath: '$.error' });
       return task;
     };
 
@@ -116,11 +160,17 @@ export class TrainingPipeline extends Construct {
       const validationFailed = new sfn.Fail(this, 'ValidationFailed', { error: 'ValidationFailed', cause: 'The data did not pass validation; see the report under runs/<runId>/validate/' });
       const recordInvalid = this.recordTask('RecordValidationFailed', props.recordOutcome, { outcome: 'validation-failed' });
       recordInvalid.addCatch(validationFailed, { resultPath: '$.recordError' });
-      definition = validate.next(
-        new sfn.Choice(this, 'ValidationVerdict')
-          .when(sfn.Condition.stringEquals('$.validate.verdict', 'invalid'), recordInvalid.next(validationFailed))
-          .otherwise(training),
-      );
+      const verdict = new sfn.Choice(this, 'ValidationVerdict')
+        .when(sfn.Condition.stringEquals('$.validate.verdict', 'invalid'), recordInvalid.next(validationFailed))
+        .otherwise(training);
+      if (props.parts) {
+        const parts = this.partsValidation(props.parts, stageTask, failureOf('validate'));
+        definition = new sfn.Choice(this, 'DatasetKind', { comment: 'A part-file dataset (input has parts) is validated part by part in parallel' })
+          .when(sfn.Condition.isPresent('$.parts'), parts.next(verdict))
+          .otherwise(validate.next(verdict));
+      } else {
+        definition = validate.next(verdict);
+      }
     } else {
       definition = training;
     }
@@ -143,7 +193,16 @@ export class TrainingPipeline extends Construct {
     });
     // CDK grants invoke on each function and on `<arn>:*` (its versions and aliases). cdk-nag names each
     // finding after the function's logical id, which is final only at synthesis: acknowledge them then.
-    const functions = [props.validate, props.features, props.train, props.evaluate, props.register, props.recordOutcome].filter((f): f is StageFunction => f !== undefined);
+    const functions = [
+      props.validate,
+      ...(props.validate && props.parts ? [props.parts.listParts, props.parts.validatePart, props.parts.mergeValidation] : []),
+      props.features,
+      props.train,
+      props.evaluate,
+      props.register,
+      props.recordOutcome,
+    ].filter((f): f is StageFunction => f !== undefined);
+    const mapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy');
     this.node.addValidation({
       validate: () => {
         const stack = Stack.of(this);
@@ -154,9 +213,64 @@ export class TrainingPipeline extends Construct {
             reason: `lambda:InvokeFunction on ${fn.node.id}'s ARN with ':*' lets Step Functions call that stage's versions and aliases; it names one function of this pipeline`,
           });
         }
+        if (mapPolicy instanceof iam.Policy) {
+          // The Distributed Map's child executions are executions of this state machine: CDK grants
+          // Describe/Stop on `execution:<name>:*` and Redrive on `execution:<name>/<label>:*`. The ids
+          // are taken from the policy as it renders (concrete or pseudo account and region).
+          const document = stack.resolve(mapPolicy.document.toJSON()) as { Statement: Array<{ Action: string | string[]; Resource: unknown }> };
+          for (const statement of document.Statement) {
+            const actions = ([] as string[]).concat(statement.Action);
+            for (const resource of ([] as unknown[]).concat(statement.Resource)) {
+              const flat = flattenCfnReference(resource);
+              if (!flat.includes(':execution:')) continue;
+              Validations.of(mapPolicy).acknowledge({
+                id: `AwsSolutions-IAM5[Resource::${flat}]`,
+                reason: `${actions.join(', ')} on child executions of this one state machine only: the ValidateParts Distributed Map starts one per part, with names generated at run time`,
+              });
+            }
+          }
+        }
         return [];
       },
     });
+  }
+
+  /**
+   * ListParts → ValidateParts (a Distributed Map over the listed parts, one ValidatePart Lambda per part)
+   * → MergeValidation, whose result lands at `$.validate` exactly as the single-file Validate task's.
+   * The Map iterates over the list ListParts returns (`ItemsPath`), not over an S3 `ItemReader`: the
+   * list is capped (MAX_PARTS) to fit the state's payload limit, and the local interpreter runs it.
+   */
+  private partsValidation(
+    parts: PartsValidationProps,
+    stageTask: (stage: StageName, fn: StageFunction, stateName: string, resultPath?: string) => tasks.LambdaInvoke,
+    failed: sfn.IChainable,
+  ): sfn.Chain {
+    const list = stageTask('validate', parts.listParts, 'ListParts', '$.partList');
+    const validatePart = new tasks.LambdaInvoke(this, 'ValidatePart', {
+      lambdaFunction: parts.validatePart.function,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      comment: 'validate one part; its state goes to runs/<runId>/validate/parts/<index>.json',
+    });
+    validatePart.addRetry({ errors: [...TRANSIENT_LAMBDA_ERRORS], ...TRANSIENT_RETRY, jitterStrategy: sfn.JitterType.FULL });
+    const map = new sfn.DistributedMap(this, 'ValidateParts', {
+      comment: 'validate every part in parallel (one child execution per part)',
+      itemsPath: sfn.JsonPath.stringAt('$.partList.parts'),
+      itemSelector: { runId: sfn.JsonPath.stringAt('$.runId'), part: sfn.JsonPath.objectAt('$$.Map.Item.Value') },
+      maxConcurrency: parts.maxConcurrency ?? DEFAULT_PARTS_CONCURRENCY,
+      // Child executions run a part for up to 15 minutes: longer than an Express workflow may run.
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      // The merge reads the parts' states from S3; the summaries would only grow the state.
+      resultPath: sfn.JsonPath.DISCARD,
+      label: 'ValidateParts',
+    });
+    // Transient Lambda errors are retried inside each child (ValidatePart); a child that still fails
+    // fails the Map (States.ExceedToleratedFailureThreshold), which is caught and recorded like a stage.
+    map.itemProcessor(validatePart);
+    map.addCatch(failed, { resultPath: '$.error' });
+    const merge = stageTask('validate', parts.mergeValidation, 'MergeValidation');
+    return list.next(map).next(merge);
   }
 
   /** A task that sends the whole state plus outcome fields to the record-outcome Lambda. */

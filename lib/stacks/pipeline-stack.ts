@@ -13,8 +13,9 @@ import { ARTIFACT_PREFIX, DATA_PREFIX } from '../../lambda/core/layout';
 import { stageEnvSchema } from '../../lambda/env/stage-env';
 import { triggerEnvSchema } from '../../lambda/env/trigger-env';
 import { validateEnvSchema, type ValidateEnv } from '../../lambda/env/validate-env';
+import { listPartsEnvSchema } from '../../lambda/env/list-parts-env';
 import { StageFunction } from '../constructs/stage-function';
-import { TrainingPipeline } from '../constructs/training-pipeline';
+import { TrainingPipeline, type PartsValidationProps } from '../constructs/training-pipeline';
 import { PIPELINE_STACK_OUTPUTS } from '../stack-outputs';
 import type { Capabilities } from '../maturity';
 
@@ -65,6 +66,8 @@ export const VALIDATE_TIMEOUT = Duration.minutes(15);
  * - validate stage (capability `validationGate`, level 1+): reads `incoming/` of the data bucket, copies
  *   a rejected file to `quarantine/` and an accepted one to `validated/`, writes its report and profile to
  *   `runs/` of the artifact bucket. Its role may do exactly that and nothing else.
+ * - part-file validation (with the validate stage): list-parts, validate-part (the Distributed Map's
+ *   item) and merge-validation, each granted only the prefixes it reads or writes.
  */
 export class PipelineStack extends Stack {
   /**
@@ -78,6 +81,8 @@ export class PipelineStack extends Stack {
 
   /** The validate stage; absent when the `validationGate` capability is off. */
   readonly validateStage?: StageFunction<typeof validateEnvSchema>;
+  /** The part-file validate stage (list, validate one part, merge); with the validate stage. */
+  readonly partsValidation?: PartsValidationProps;
   /** The training state machine. */
   readonly pipeline: TrainingPipeline;
   /** Starts the pipeline on uploads; present with the `s3Trigger` capability. */
@@ -112,6 +117,7 @@ export class PipelineStack extends Stack {
       // The run record (runs/<runId>/run.json) is read-modify-write.
       validate.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
       this.validateStage = validate;
+      this.partsValidation = this.partsValidationStage(props, logLevel, logRemovalPolicy);
     }
 
     const { config } = props;
@@ -161,6 +167,7 @@ export class PipelineStack extends Stack {
 
     this.pipeline = new TrainingPipeline(this, 'TrainingPipeline', {
       ...(this.validateStage ? { validate: this.validateStage } : {}),
+      ...(this.partsValidation ? { parts: this.partsValidation } : {}),
       features,
       train,
       evaluate,
@@ -198,5 +205,62 @@ export class PipelineStack extends Stack {
       });
       this.trigger = trigger;
     }
+  }
+
+  /**
+   * The functions that validate a part-file dataset in parallel, each allowed exactly what it does:
+   * - list-parts lists `incoming/` (and reads a manifest there), writes the part list and the run record under `runs/`;
+   * - validate-part reads one part from `incoming/` and writes its state under `runs/`;
+   * - merge-validation reads the parts' states under `runs/`, copies the parts from `incoming/` to
+   *   `validated/` or `quarantine/` (with the report), writes report, profile and run record under `runs/`.
+   */
+  private partsValidationStage(props: PipelineStackProps, logLevel: ValidateEnv['POWERTOOLS_LOG_LEVEL'], logRemovalPolicy: RemovalPolicy): PartsValidationProps {
+    const common = { logRetention: props.logRetention, logRemovalPolicy };
+    const validateEnvironment = {
+      DATA_BUCKET: props.dataBucket.bucketName,
+      ARTIFACT_BUCKET: props.artifactBucket.bucketName,
+      DATASET_SCHEMA: JSON.stringify(props.config.dataset),
+      POWERTOOLS_LOG_LEVEL: logLevel,
+    };
+    const listParts = new StageFunction(this, 'ListParts', {
+      handler: 'list-parts',
+      description: 'Lists the parts of a part-file dataset (folder with _SUCCESS, or _manifest.json) for parallel validation',
+      environmentSchema: listPartsEnvSchema,
+      environment: { DATA_BUCKET: props.dataBucket.bucketName, ARTIFACT_BUCKET: props.artifactBucket.bucketName, POWERTOOLS_SERVICE_NAME: 'list-parts', POWERTOOLS_LOG_LEVEL: logLevel },
+      memorySize: Size.mebibytes(512),
+      timeout: Duration.minutes(2),
+      ...common,
+    });
+    listParts.grantReadObjects(props.dataBucket, DATA_PREFIX.incoming);
+    listParts.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
+    listParts.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
+
+    const validatePart = new StageFunction(this, 'ValidatePart', {
+      handler: 'validate-part',
+      description: 'Validates one part of a part-file dataset (one Distributed Map item); writes its mergeable state',
+      environmentSchema: validateEnvSchema,
+      environment: { ...validateEnvironment, POWERTOOLS_SERVICE_NAME: 'validate-part' },
+      memorySize: VALIDATE_MEMORY,
+      timeout: VALIDATE_TIMEOUT,
+      ...common,
+    });
+    validatePart.grantReadObjects(props.dataBucket, DATA_PREFIX.incoming);
+    validatePart.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
+
+    const mergeValidation = new StageFunction(this, 'MergeValidation', {
+      handler: 'merge-validation',
+      description: 'Merges the parts validations into one report and profile; copies every part to validated/ or quarantine/',
+      environmentSchema: validateEnvSchema,
+      environment: { ...validateEnvironment, POWERTOOLS_SERVICE_NAME: 'merge-validation' },
+      memorySize: VALIDATE_MEMORY,
+      timeout: VALIDATE_TIMEOUT,
+      ...common,
+    });
+    mergeValidation.grantReadObjects(props.dataBucket, DATA_PREFIX.incoming);
+    mergeValidation.grantWriteObjects(props.dataBucket, DATA_PREFIX.quarantine);
+    mergeValidation.grantWriteObjects(props.dataBucket, DATA_PREFIX.validated);
+    mergeValidation.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
+    mergeValidation.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
+    return { listParts, validatePart, mergeValidation };
   }
 }

@@ -6,6 +6,7 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { executionName } from '../../lambda/core/runs/execution-name';
+import { partsExecutionName } from '../../lambda/core/validation/dataset-parts';
 
 const sfn = mockClient(SFNClient);
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:flights-dev-training';
@@ -76,6 +77,74 @@ describe('trigger', () => {
     // Assess
     expect(outside.started).toBe(false);
     expect(folder.started).toBe(false);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  test('a file inside a folder that is not a part folder is still a single-file run', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:x` });
+
+    // Act
+    const result = await trigger.handler(objectCreated('incoming/2001/q1/flights.csv', 'v1'));
+
+    // Assess
+    expect(result.started).toBe(true);
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!)).not.toHaveProperty('parts');
+  });
+
+  test.each(['_SUCCESS', '_manifest.json'] as const)('a %s marker starts one run over its folder, named after bucket, marker key and version', async (marker) => {
+    // Prepare
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:x` });
+    const key = `incoming/2001/q1-export/${marker}`;
+
+    // Act
+    const result = await trigger.handler(objectCreated(key, 'm1'));
+
+    // Assess
+    const name = partsExecutionName('flights-dev-data', key, 'm1');
+    expect(name).toMatch(/^run-q1-export-[0-9a-f]{20}$/);
+    expect(result).toEqual({ started: true, executionName: name, reason: 'started' });
+    const input = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
+    expect(input.name).toBe(name);
+    expect(JSON.parse(input.input!)).toEqual({
+      runId: name,
+      bucket: 'flights-dev-data',
+      key,
+      versionId: 'm1',
+      trigger: 'upload',
+      parts: { prefix: 'incoming/2001/q1-export/', marker },
+    });
+  });
+
+  test('a duplicated marker event starts nothing new', async () => {
+    // Prepare
+    sfn
+      .on(StartExecutionCommand)
+      .resolvesOnce({ executionArn: `${ARN}:x` })
+      .rejectsOnce(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+
+    // Act
+    const first = await trigger.handler(objectCreated('incoming/exp/_SUCCESS', 'm1'));
+    const again = await trigger.handler(objectCreated('incoming/exp/_SUCCESS', 'm1'));
+
+    // Assess
+    expect(first.started).toBe(true);
+    expect(again).toEqual({ started: false, executionName: first.executionName, reason: 'duplicate: an execution for this marker version exists' });
+  });
+
+  test.each([
+    ['incoming/exp/part-00000.csv', /part file; the run starts when its folder's _SUCCESS or _manifest\.json arrives/],
+    ['incoming/exp/_temporary/0/task/part-00000.csv', /inside a hidden or metadata folder \('_temporary\/'\)/],
+    ['incoming/exp/_temporary/0/_SUCCESS', /inside a hidden or metadata folder \('_temporary\/'\)/],
+    ['incoming/exp/.part-00000.csv.crc', /hidden or metadata file/],
+    ['incoming/exp/_committed_1', /hidden or metadata file/],
+  ])('%s starts nothing, and the reason says why', async (key, reason) => {
+    // Act
+    const result = await trigger.handler(objectCreated(key, 'v1'));
+
+    // Assess
+    expect(result.started).toBe(false);
+    expect(result.reason).toMatch(reason);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 

@@ -1,8 +1,14 @@
 /**
  * Runs the training pipeline exactly as synthesized: the state machine's ASL taken from the pipeline
- * stack's template, every Lambda task bound (by the function's `mlops:handler` tag) to its real handler
- * module loaded with the environment the template gives that function, S3 served by s3rver. Only the
- * template's references to the data stack (bucket names) are mapped to the local buckets.
+ * stack's template, every Lambda task — at the top level or nested in a Map's item processor or a
+ * Parallel's branches — bound (by the function's `mlops:handler` tag) to its real handler module loaded
+ * with the environment the template gives that function, S3 served by s3rver. Only the template's
+ * references to the data stack (bucket names) are mapped to the local buckets, and pseudo parameters
+ * (partition, region, account) to fixed values.
+ *
+ * Tasks whose resource is not a Lambda function of the template (a service integration such as
+ * `arn:aws:states:::sagemaker:createTrainingJob.sync`) run the stand-in given for their state name;
+ * one without a stand-in is an error naming the state.
  */
 import './promise-with-resolvers';
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -19,37 +25,106 @@ interface FunctionResource {
 }
 
 const FAKE_ACCOUNT = '123456789012';
-const functionArn = (logicalId: string): string => `arn:aws:lambda:us-east-1:${FAKE_ACCOUNT}:function:${logicalId}`;
+const FAKE_REGION = 'us-east-1';
+const functionArn = (logicalId: string): string => `arn:aws:lambda:${FAKE_REGION}:${FAKE_ACCOUNT}:function:${logicalId}`;
 
-/** Resolve a template value: data-stack references to local bucket names, GetAtt Arn to a fake ARN. */
-function resolveValue(value: Json, buckets: { data: string; artifacts: string }): string {
-  if (typeof value === 'string') return value;
-  const text = JSON.stringify(value);
-  if (/DataBucket/.test(text)) return buckets.data;
-  if (/ArtifactBucket/.test(text)) return buckets.artifacts;
-  if (value && typeof value === 'object' && !Array.isArray(value) && 'Fn::GetAtt' in value) {
-    const [id, attr] = value['Fn::GetAtt'] as [string, string];
-    if (attr === 'Arn') return functionArn(id);
+/** Values of the pseudo parameters a template may reference. */
+const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': FAKE_REGION,
+  'AWS::AccountId': FAKE_ACCOUNT,
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+/** The fake ARN of a template resource, by its type (a Lambda function's is what the ASL names). */
+function arnOf(logicalId: string, type: string | undefined): string {
+  switch (type) {
+    case 'AWS::IAM::Role':
+      return `arn:aws:iam::${FAKE_ACCOUNT}:role/${logicalId}`;
+    case 'AWS::StepFunctions::StateMachine':
+      return `arn:aws:states:${FAKE_REGION}:${FAKE_ACCOUNT}:stateMachine:${logicalId}`;
+    default:
+      return functionArn(logicalId);
   }
-  if (value && typeof value === 'object' && !Array.isArray(value) && 'Ref' in value) return String(value.Ref);
-  throw new Error(`cannot resolve template value ${text}`);
+}
+
+/**
+ * A resolver of template values to strings: data-stack references to local bucket names, pseudo
+ * parameters to fixed values, `Fn::GetAtt …Arn` to a fake ARN of the resource's kind, `Fn::FindInMap`
+ * through the template's mappings, `Ref` to the logical id.
+ */
+function resolverOf(template: Template, buckets: { data: string; artifacts: string }): (value: Json) => string {
+  const json = template.toJSON() as { Resources?: Record<string, { Type?: string }>; Mappings?: Record<string, Record<string, Record<string, Json>>> };
+  const resolve = (value: Json): string => {
+    if (typeof value === 'string') return value;
+    const text = JSON.stringify(value);
+    if (/DataBucket/.test(text)) return buckets.data;
+    if (/ArtifactBucket/.test(text)) return buckets.artifacts;
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      if ('Fn::GetAtt' in value) {
+        const [id, attr] = value['Fn::GetAtt'] as [string, string];
+        if (attr === 'Arn') return arnOf(id, json.Resources?.[id]?.Type);
+      }
+      if ('Ref' in value) return PSEUDO_PARAMETERS[String(value.Ref)] ?? String(value.Ref);
+      if ('Fn::FindInMap' in value) {
+        const [map, top, second] = (value['Fn::FindInMap'] as Json[]).map((v) => resolve(v));
+        const found = json.Mappings?.[map!]?.[top!]?.[second!];
+        if (found !== undefined) return resolve(found);
+      }
+      if ('Fn::Join' in value) {
+        const [separator, parts] = value['Fn::Join'] as [string, Json[]];
+        return parts.map((part) => resolve(part)).join(separator);
+      }
+    }
+    throw new Error(`cannot resolve template value ${text}`);
+  };
+  return resolve;
+}
+
+interface AslState {
+  readonly Type: string;
+  readonly Resource?: string;
+  readonly ItemProcessor?: { readonly States: Record<string, AslState> };
+  readonly Iterator?: { readonly States: Record<string, AslState> };
+  readonly Branches?: ReadonlyArray<{ readonly States: Record<string, AslState> }>;
+}
+
+/** Every Task state of a definition, nested ones (Map item processors, Parallel branches) included: state name → resource. */
+export function taskStatesOf(states: Record<string, AslState>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === 'Task' && state.Resource) {
+      if (out.has(name)) throw new Error(`two Task states are named ${name}: local handlers are bound by state name`);
+      out.set(name, state.Resource);
+    }
+    const nested = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].filter((g): g is { States: Record<string, AslState> } => g !== undefined);
+    for (const graph of nested) {
+      for (const [inner, resource] of taskStatesOf(graph.States)) {
+        if (out.has(inner)) throw new Error(`two Task states are named ${inner}: local handlers are bound by state name`);
+        out.set(inner, resource);
+      }
+    }
+  }
+  return out;
 }
 
 /** The state machine's ASL with every intrinsic resolved. */
 export function definitionOf(template: Template, buckets: { data: string; artifacts: string }): Record<string, unknown> {
   const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as { Properties: { DefinitionString: Json } };
+  const resolve = resolverOf(template, buckets);
   const body = machine.Properties.DefinitionString as { 'Fn::Join': [string, Json[]] };
-  return JSON.parse(body['Fn::Join'][1].map((part) => resolveValue(part, buckets)).join('')) as Record<string, unknown>;
+  return JSON.parse(body['Fn::Join'][1].map((part) => resolve(part)).join('')) as Record<string, unknown>;
 }
 
 /** Each function's handler name and environment, by the fake ARN the ASL now names. */
 export function functionsOf(template: Template, buckets: { data: string; artifacts: string }): Map<string, { handler: string; env: Record<string, string> }> {
+  const resolve = resolverOf(template, buckets);
   const out = new Map<string, { handler: string; env: Record<string, string> }>();
   for (const [id, resource] of Object.entries(template.findResources('AWS::Lambda::Function')) as Array<[string, FunctionResource]>) {
     const handler = resource.Properties.Tags?.find((t) => t.Key === HANDLER_TAG)?.Value;
     if (!handler) continue;
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(resource.Properties.Environment?.Variables ?? {})) env[k] = resolveValue(v, buckets);
+    for (const [k, v] of Object.entries(resource.Properties.Environment?.Variables ?? {})) env[k] = resolve(v);
     out.set(functionArn(id), { handler, env });
   }
   return out;
@@ -75,19 +150,34 @@ export function loadHandler(name: string, env: Record<string, string>, base: Rec
 /** The synthesized pipeline, runnable locally. */
 export class LocalPipeline {
   readonly machine: StateMachine;
-  /** Task state name → the handler it runs. */
+  /** Task state name → the handler it runs (nested states included). */
   readonly handlers: Record<string, LocalHandler> = {};
 
-  constructor(template: Template, buckets: { data: string; artifacts: string }, baseEnv: Record<string, string>) {
+  /**
+   * @param standIns local handlers for Task states (by state name) whose resource is not a Lambda
+   *   function of the template, e.g. a SageMaker `.sync` integration
+   */
+  constructor(template: Template, buckets: { data: string; artifacts: string }, baseEnv: Record<string, string>, standIns: Readonly<Record<string, LocalHandler>> = {}) {
     const definition = definitionOf(template, buckets);
     const functions = functionsOf(template, buckets);
     const loaded = new Map<string, LocalHandler>();
-    for (const [stateName, state] of Object.entries(definition.States as Record<string, { Type: string; Resource?: string }>)) {
-      if (state.Type !== 'Task' || !state.Resource) continue;
-      const fn = functions.get(state.Resource);
-      if (!fn) throw new Error(`state ${stateName} names ${state.Resource}, which is not a stage function of the template`);
-      const handler = loaded.get(state.Resource) ?? loadHandler(fn.handler, fn.env, baseEnv);
-      loaded.set(state.Resource, handler);
+    const tasks = taskStatesOf(definition.States as Record<string, AslState>);
+    for (const name of Object.keys(standIns)) {
+      if (!tasks.has(name)) throw new Error(`stand-in for ${name}: the state machine has no Task state of that name (it has ${[...tasks.keys()].join(', ')})`);
+    }
+    for (const [stateName, resource] of tasks) {
+      const fn = functions.get(resource);
+      if (!fn) {
+        const standIn = standIns[stateName];
+        if (!standIn) {
+          throw new Error(`Task state ${stateName} runs ${resource}, which is not a Lambda function of the template: pass a stand-in for it (standIns.${stateName})`);
+        }
+        this.handlers[stateName] = standIn;
+        continue;
+      }
+      if (standIns[stateName]) throw new Error(`stand-in for ${stateName}: that state runs a Lambda function of the template (its real handler is bound); use run(…, overrides) to replace it`);
+      const handler = loaded.get(resource) ?? loadHandler(fn.handler, fn.env, baseEnv);
+      loaded.set(resource, handler);
       this.handlers[stateName] = handler;
     }
     this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: true } });

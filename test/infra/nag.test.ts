@@ -58,6 +58,9 @@ describe('cdk-nag AwsSolutions on every environment', () => {
       EvaluateStage: [prefixGrant('ArtifactBucket', 'runs'), prefixGrant('DataBucket', 'validated'), prefixGrant('DataBucket', 'incoming'), prefixGrant('ArtifactBucket', 'registry')],
       RegisterStage: [prefixGrant('ArtifactBucket', 'runs'), prefixGrant('ArtifactBucket', 'registry')],
       RecordOutcome: [prefixGrant('ArtifactBucket', 'runs')],
+      ListParts: [prefixGrant('DataBucket', 'incoming'), prefixGrant('ArtifactBucket', 'runs')],
+      ValidatePart: [prefixGrant('DataBucket', 'incoming'), prefixGrant('ArtifactBucket', 'runs')],
+      MergeValidation: [prefixGrant('DataBucket', 'incoming'), prefixGrant('DataBucket', 'quarantine'), prefixGrant('DataBucket', 'validated'), prefixGrant('ArtifactBucket', 'runs')],
       Trigger: [],
     };
     for (const env of ['dev', 'prod', 'staging']) {
@@ -68,9 +71,15 @@ describe('cdk-nag AwsSolutions on every environment', () => {
       // Step Functions' log delivery and X-Ray, and invoke on each stage function's versions (`<arn>:*`).
       expected.set(`flights-${env}-pipeline/TrainingPipeline/StateMachine/Role`, [
         'AwsSolutions-IAM5[Resource::*]',
-        ...['ValidateStage', 'FeaturesStage', 'TrainStage', 'EvaluateStage', 'RegisterStage', 'RecordOutcome'].map(
+        ...['ValidateStage', 'ListParts', 'ValidatePart', 'MergeValidation', 'FeaturesStage', 'TrainStage', 'EvaluateStage', 'RegisterStage', 'RecordOutcome'].map(
           (stage) => new RegExp(`^AwsSolutions-IAM5\\[Resource::<${stage}Function[0-9A-F]{8}\\.Arn>:\\*\\]$`),
         ),
+      ]);
+      // The Distributed Map's child executions of this state machine (Describe/Stop, and Redrive by label).
+      const executions = 'arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:\\{"Fn::Select":\\[6,\\{"Fn::Split":\\[":",\\{"Ref":"TrainingPipelineStateMachine[0-9A-F]{8}"\\}\\]\\}\\]\\}';
+      expected.set(`flights-${env}-pipeline/TrainingPipeline/StateMachine/DistributedMapPolicy`, [
+        new RegExp(`^AwsSolutions-IAM5\\[Resource::${executions}:\\*\\]$`),
+        new RegExp(`^AwsSolutions-IAM5\\[Resource::${executions}/ValidateParts:\\*\\]$`),
       ]);
     }
     expect([...found.keys()].sort()).toEqual([...expected.keys()].sort());

@@ -5,7 +5,7 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DATA_PREFIX } from '../../lambda/core/layout';
-import { STAGE_FAIL_STATES, TRANSIENT_LAMBDA_ERRORS } from '../../lib/constructs/training-pipeline';
+import { DEFAULT_PARTS_CONCURRENCY, STAGE_FAIL_STATES, TRANSIENT_LAMBDA_ERRORS } from '../../lib/constructs/training-pipeline';
 import { MATURITY_LEVELS, type MaturityLevel } from '../../lib/maturity';
 import { buildApp } from '../../lib/platform';
 import { configAtLevel, logicalIdOf, testApp } from './helpers';
@@ -18,8 +18,9 @@ interface AslState {
   readonly Catch?: ReadonlyArray<{ ErrorEquals: string[]; Next: string; ResultPath: string }>;
   readonly Choices?: ReadonlyArray<{ Variable: string; StringEquals: string; Next: string }>;
   readonly Default?: string;
-  readonly ResultPath?: string;
+  readonly ResultPath?: string | null;
   readonly Error?: string;
+  readonly [field: string]: unknown;
 }
 
 /** The state machine's definition with tokens replaced by placeholders, parsed. */
@@ -54,7 +55,7 @@ describe.each(MATURITY_LEVELS.map((level) => [level]))('training pipeline at lev
     expect(gate).toEqual(
       level >= 1
         ? {
-            start: 'Validate',
+            start: 'DatasetKind',
             validateNext: 'ValidationVerdict',
             verdict: [{ Variable: '$.validate.verdict', StringEquals: 'invalid', Next: 'RecordValidationFailed' }],
             verdictDefault: 'Features',
@@ -129,6 +130,101 @@ describe.each([[2], [3], [4]] as Array<[MaturityLevel]>)('level %i (s3Trigger)',
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: machineId } }]) },
     });
+  });
+});
+
+describe('part-file datasets (validation gate on)', () => {
+  const transientRetry = [{ ErrorEquals: [...TRANSIENT_LAMBDA_ERRORS], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' }];
+
+  test('a run whose input names parts goes ListParts → Distributed Map of ValidatePart → MergeValidation → the same verdict', () => {
+    const asl = definition(pipelineAt(2));
+    expect(asl.States.DatasetKind).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.parts', IsPresent: true, Next: 'ListParts' }], Default: 'Validate' });
+    expect(asl.States.ListParts).toMatchObject({ Type: 'Task', ResultPath: '$.partList', Next: 'ValidateParts' });
+    const map = asl.States.ValidateParts!;
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.partList.parts',
+      ItemSelector: { 'runId.$': '$.runId', 'part.$': '$$.Map.Item.Value' },
+      MaxConcurrency: DEFAULT_PARTS_CONCURRENCY,
+      ResultPath: null,
+      Label: 'ValidateParts',
+      Next: 'MergeValidation',
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'ValidatePart' },
+    });
+    // The local interpreter cannot run an ItemReader: the Map iterates over the list ListParts returned.
+    expect(map).not.toHaveProperty('ItemReader');
+    const inner = (map.ItemProcessor as { States: Record<string, AslState> }).States.ValidatePart!;
+    expect(inner).toMatchObject({ Type: 'Task', End: true, Retry: transientRetry });
+    expect(inner).not.toHaveProperty('Catch');
+    expect(asl.States.MergeValidation).toMatchObject({ Type: 'Task', ResultPath: '$.validate', Next: 'ValidationVerdict' });
+  });
+
+  test('the new tasks retry transient errors, and every failure is recorded as the validate stage failing', () => {
+    const asl = definition(pipelineAt(1));
+    for (const name of ['ListParts', 'MergeValidation']) {
+      expect({ name, retry: asl.States[name]!.Retry }).toEqual({ name, retry: transientRetry });
+    }
+    for (const name of ['ListParts', 'ValidateParts', 'MergeValidation']) {
+      expect({ name, catch: asl.States[name]!.Catch }).toEqual({ name, catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordValidationStageFailed' }] });
+    }
+    expect(asl.States.RecordValidationStageFailed!.Next).toBe('ValidationStageFailed');
+  });
+
+  test('level 0 (no validation gate) has no part-file validation', () => {
+    const template = pipelineAt(0);
+    const asl = definition(template);
+    expect(Object.keys(asl.States).filter((n) => /Parts|Part$|MergeValidation|DatasetKind/.test(n))).toEqual([]);
+    expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => /^(ListParts|ValidatePart|MergeValidation)/.test(id))).toEqual([]);
+  });
+
+  /** S3 object grants of a function's role: action group → key prefixes (bucket by output name). */
+  function objectGrants(template: Template, functionPrefix: string): Record<string, string[]> {
+    const roleId = logicalIdOf(template, 'AWS::IAM::Role', `${functionPrefix}Role`);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]));
+    const out: Record<string, string[]> = {};
+    for (const statement of policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>)) {
+      const actions = ([] as string[]).concat(statement.Action);
+      const group = actions.includes('s3:GetObject') ? 'read' : actions.includes('s3:PutObject') ? 'write' : actions.includes('s3:ListBucket') ? 'list' : undefined;
+      if (!group) continue;
+      const resources = ([] as unknown[]).concat(statement.Resource).map((r) => JSON.stringify(r));
+      const bucketOf = (text: string): string => (/DataBucket/.test(text) ? 'data' : /ArtifactBucket/.test(text) ? 'artifacts' : '?');
+      const prefixes =
+        group === 'list'
+          ? resources.map((r) => `${bucketOf(r)}:${/"s3:prefix":\["([^"]+)"\]/.exec(JSON.stringify(statement))![1]}`)
+          : resources.map((r) => `${bucketOf(r)}:${/"\/([^"]*\*)"/.exec(r)![1]}`);
+      out[group] = [...(out[group] ?? []), ...prefixes].sort();
+    }
+    return out;
+  }
+
+  test('each new function may touch only its prefixes', () => {
+    const template = pipelineAt(2);
+    expect(objectGrants(template, 'ListParts')).toEqual({
+      read: ['artifacts:runs/*', 'data:incoming/*'],
+      list: ['artifacts:runs/*', 'data:incoming/*'],
+      write: ['artifacts:runs/*'],
+    });
+    expect(objectGrants(template, 'ValidatePart')).toEqual({ read: ['data:incoming/*'], list: ['data:incoming/*'], write: ['artifacts:runs/*'] });
+    expect(objectGrants(template, 'MergeValidation')).toEqual({
+      read: ['artifacts:runs/*', 'data:incoming/*'],
+      list: ['artifacts:runs/*', 'data:incoming/*'],
+      write: ['artifacts:runs/*', 'data:quarantine/*', 'data:validated/*'],
+    });
+  });
+
+  test('the state machine may start, describe and stop its own Map child executions, and invoke the new functions', () => {
+    const template = pipelineAt(2);
+    const machineId = logicalIdOf(template, 'AWS::StepFunctions::StateMachine', 'TrainingPipelineStateMachine');
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: machineId } })]) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Action: ['states:DescribeExecution', 'states:StopExecution'] })]) },
+    });
+    const invoked = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    for (const fn of ['ListParts', 'ValidatePart', 'MergeValidation']) {
+      expect(invoked).toContain(`"Fn::GetAtt":["${logicalIdOf(template, 'AWS::Lambda::Function', `${fn}Function`)}","Arn"]`);
+    }
   });
 });
 

@@ -134,57 +134,124 @@ async function readParquetTable(source: DatasetSource, dataset: DatasetConfig): 
   return { rows, columns };
 }
 
-/** Load the declared columns of a CSV, JSON Lines or Parquet source into a {@link Table}. */
-export async function readTable(source: DatasetSource, dataset: DatasetConfig): Promise<Table> {
-  const format = resolveFormat(source.name, dataset.format);
-  if (typeof format !== 'string') throw new TableReadError(`cannot load '${source.name}' for training: ${format.error}`);
-  if (format === 'parquet') return readParquetTable(source, dataset);
+/**
+ * Load the declared columns of a dataset into a {@link Table}: one CSV, JSON Lines or Parquet source, or
+ * the parts of a part-file dataset, read in the order given and concatenated. Every part must have the
+ * first part's format; each CSV part has its own header, and every header must equal the first part's.
+ * @throws TableReadError naming the source or part that cannot be read or that differs
+ */
+export async function readTable(sources: DatasetSource | readonly DatasetSource[], dataset: DatasetConfig): Promise<Table> {
+  const parts: readonly DatasetSource[] = Array.isArray(sources) ? sources : [sources as DatasetSource];
+  const first = parts[0];
+  if (!first) throw new TableReadError('no data to load: a dataset needs at least one source');
+  const format = formatOf(first, dataset);
+  for (const [i, part] of parts.entries()) {
+    const partFormat = formatOf(part, dataset);
+    if (partFormat !== format) throw new TableReadError(`part ${i} ('${part.name}') is ${partFormat} but the first part ('${first.name}') is ${format}: every part of a dataset has one format`);
+  }
+  if (format === 'parquet') {
+    const tables: Table[] = [];
+    for (const part of parts) tables.push(await readParquetTable(part, dataset));
+    return tables.length === 1 ? tables[0]! : concatTables(tables);
+  }
   const builders = new Map(Object.entries(dataset.columns).map(([name, spec]) => [name, new ColumnBuilder(spec.type)]));
   let rows = 0;
-  const decoder = new TextDecoder('utf-8');
-  if (format === 'csv') {
-    let slots: Array<ColumnBuilder | undefined> = [];
-    let missing: ColumnBuilder[] = [];
-    const parser = new CsvParser(dataset.delimiter, (record) => {
-      if (record.index === 0) {
-        const header = record.toArray().map((h) => h.trim());
-        slots = header.map((h) => builders.get(h));
-        missing = [...builders.entries()].filter(([name]) => !header.includes(name)).map(([, b]) => b);
-        return;
+  let firstHeader: string[] | undefined;
+  for (const [i, part] of parts.entries()) {
+    if (format === 'csv') {
+      const header = await readCsvInto(part, dataset.delimiter, builders, (n) => (rows += n));
+      if (header === undefined) continue;
+      if (firstHeader === undefined) firstHeader = header;
+      else if (header.length !== firstHeader.length || header.some((h, k) => h !== firstHeader![k])) {
+        throw new TableReadError(`part ${i} ('${part.name}') has the header [${header.join(', ')}] but the first part ('${first.name}') has [${firstHeader.join(', ')}]: every part of a dataset has the same columns in the same order`);
       }
-      if (record.length !== slots.length) return;
-      rows++;
-      for (let i = 0; i < slots.length; i++) slots[i]?.push(record.isEmpty(i) ? null : record.str(i));
-      for (const b of missing) b.push(null);
-    });
-    for await (const chunk of source.stream()) parser.push(decoder.decode(chunk, { stream: true }));
-    parser.push(decoder.decode());
-    parser.end();
-  } else {
-    let rest = '';
-    const line = (text: string): void => {
-      if (text.trim() === '') return;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        return;
-      }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-      rows++;
-      const record = value as Record<string, unknown>;
-      for (const [name, b] of builders) b.push(Object.hasOwn(record, name) ? record[name] : null);
-    };
-    for await (const chunk of source.stream()) {
-      const all = rest + decoder.decode(chunk, { stream: true });
-      const lines = all.split('\n');
-      rest = lines.pop() ?? '';
-      for (const l of lines) line(l);
+    } else {
+      rows += await readJsonLinesInto(part, builders);
     }
-    line(rest + decoder.decode());
   }
   const columns: Record<string, TableColumn> = {};
   for (const [name, b] of builders) columns[name] = b.build();
+  return { rows, columns };
+}
+
+function formatOf(source: DatasetSource, dataset: DatasetConfig): 'csv' | 'jsonl' | 'parquet' {
+  const format = resolveFormat(source.name, dataset.format);
+  if (typeof format !== 'string') throw new TableReadError(`cannot load '${source.name}' for training: ${format.error}`);
+  return format;
+}
+
+/** Read one CSV source into the builders; returns its header (undefined for an empty source). */
+async function readCsvInto(source: DatasetSource, delimiter: string, builders: Map<string, ColumnBuilder>, addRows: (n: number) => void): Promise<string[] | undefined> {
+  const decoder = new TextDecoder('utf-8');
+  let header: string[] | undefined;
+  let slots: Array<ColumnBuilder | undefined> = [];
+  let missing: ColumnBuilder[] = [];
+  let rows = 0;
+  const parser = new CsvParser(delimiter, (record) => {
+    if (record.index === 0) {
+      header = record.toArray().map((h) => h.trim());
+      slots = header.map((h) => builders.get(h));
+      missing = [...builders.entries()].filter(([name]) => !header!.includes(name)).map(([, b]) => b);
+      return;
+    }
+    if (record.length !== slots.length) return;
+    rows++;
+    for (let i = 0; i < slots.length; i++) slots[i]?.push(record.isEmpty(i) ? null : record.str(i));
+    for (const b of missing) b.push(null);
+  });
+  for await (const chunk of source.stream()) parser.push(decoder.decode(chunk, { stream: true }));
+  parser.push(decoder.decode());
+  parser.end();
+  addRows(rows);
+  return header;
+}
+
+/** Read one JSON Lines source into the builders; returns the rows read. */
+async function readJsonLinesInto(source: DatasetSource, builders: Map<string, ColumnBuilder>): Promise<number> {
+  const decoder = new TextDecoder('utf-8');
+  let rows = 0;
+  let rest = '';
+  const line = (text: string): void => {
+    if (text.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+    rows++;
+    const record = value as Record<string, unknown>;
+    for (const [name, b] of builders) b.push(Object.hasOwn(record, name) ? record[name] : null);
+  };
+  for await (const chunk of source.stream()) {
+    const all = rest + decoder.decode(chunk, { stream: true });
+    const lines = all.split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) line(l);
+  }
+  line(rest + decoder.decode());
+  return rows;
+}
+
+/** Tables with the same columns, one after the other. */
+function concatTables(tables: readonly Table[]): Table {
+  const rows = tables.reduce((sum, t) => sum + t.rows, 0);
+  const columns: Record<string, TableColumn> = {};
+  for (const name of Object.keys(tables[0]!.columns)) {
+    const parts = tables.map((t) => t.columns[name]!);
+    if (parts[0]!.kind === 'numeric') {
+      const values = new Float64Array(rows);
+      let at = 0;
+      for (const p of parts) {
+        values.set(p.values as Float64Array, at);
+        at += p.values.length;
+      }
+      columns[name] = { kind: 'numeric', values };
+    } else {
+      columns[name] = { kind: 'text', values: parts.flatMap((p) => p.values as ReadonlyArray<string | null>) };
+    }
+  }
   return { rows, columns };
 }
 

@@ -87,7 +87,8 @@ export async function runEvaluateStage(input: {
   readonly trainKey: string;
   readonly testKey: string;
   readonly splitKey: string;
-  readonly source: DatasetSource;
+  /** The run's data (one file, or the parts of a part-file dataset in order), re-read to score the champion. */
+  readonly source: DatasetSource | readonly DatasetSource[];
   readonly config: Pick<PlatformConfig, 'dataset' | 'gate'>;
   readonly store: ArtifactStore;
   readonly registry: RegistryStore;

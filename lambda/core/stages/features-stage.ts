@@ -1,7 +1,8 @@
 /**
  * The features stage: load the validated data, derive the target, split, fit the transform spec on the
  * training split only, and write the spec, both matrices and the split to `runs/<runId>/features/`.
- * Also fingerprints the data (sha256 of the bytes read) for the registry's lineage.
+ * Also fingerprints the data (sha256 of the bytes read; of the parts' bytes in order for a part-file
+ * dataset, see {@link datasetSha256}) for the registry's lineage.
  */
 import { createHash } from 'node:crypto';
 import type { PlatformConfig } from '../../../config/schema';
@@ -36,11 +37,14 @@ export class InsufficientDataError extends Error {
 /** Rows each split needs at least. */
 export const MIN_SPLIT_ROWS = 10;
 
-/** Wrap a source so every byte streamed through it is hashed. */
-function hashing(source: DatasetSource): { source: DatasetSource; digest: () => string } {
+/**
+ * Wrap sources so every byte streamed through them feeds one hash. The sources are read one after the
+ * other in order, so the digest is the sha256 of their bytes concatenated in that order.
+ */
+function hashing(sources: readonly DatasetSource[]): { sources: DatasetSource[]; digest: () => string } {
   const hash = createHash('sha256');
   return {
-    source: {
+    sources: sources.map((source) => ({
       ...source,
       stream: async function* () {
         for await (const chunk of source.stream()) {
@@ -48,30 +52,36 @@ function hashing(source: DatasetSource): { source: DatasetSource; digest: () => 
           yield chunk;
         }
       },
-    },
+    })),
     digest: () => hash.digest('hex'),
   };
 }
 
-/** sha256 of a source's bytes, streamed. */
-async function digestOf(source: DatasetSource): Promise<string> {
+/**
+ * The data's fingerprint for lineage: sha256 over the bytes of the sources in order — for one file its
+ * sha256, for a part-file dataset the sha256 of its parts' bytes concatenated in part order (what
+ * `cat part-* | sha256sum` prints for a `_SUCCESS` folder). Streamed, never held whole.
+ */
+export async function datasetSha256(sources: DatasetSource | readonly DatasetSource[]): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of source.stream()) hash.update(chunk);
+  for (const source of Array.isArray(sources) ? sources : [sources as DatasetSource]) for await (const chunk of source.stream()) hash.update(chunk);
   return hash.digest('hex');
 }
 
 /** Run the features stage. */
 export async function runFeaturesStage(input: {
   readonly runId: string;
-  readonly source: DatasetSource;
+  /** The data: one file, or the parts of a part-file dataset in order. */
+  readonly source: DatasetSource | readonly DatasetSource[];
   readonly config: Pick<PlatformConfig, 'dataset' | 'features'>;
   readonly store: ArtifactStore;
 }): Promise<FeaturesStageResult> {
   const { runId, config, store } = input;
-  const hashed = hashing(input.source);
-  const table = await readTable(hashed.source, config.dataset);
+  const sources: readonly DatasetSource[] = Array.isArray(input.source) ? input.source : [input.source as DatasetSource];
+  const hashed = hashing(sources);
+  const table = await readTable(hashed.sources, config.dataset);
   // Parquet is read by ranges, not streamed: hash it in a separate streaming pass.
-  const sha256 = resolveFormat(input.source.name, config.dataset.format) === 'parquet' ? await digestOf(input.source) : hashed.digest();
+  const sha256 = sources.some((s) => resolveFormat(s.name, config.dataset.format) === 'parquet') ? await datasetSha256(sources) : hashed.digest();
   const y = targetValues({ target: targetSpecOf(config.dataset) }, table);
   const split = splitRows(table, y, config.dataset.split);
   if (split.train.length < MIN_SPLIT_ROWS || split.test.length < MIN_SPLIT_ROWS) {

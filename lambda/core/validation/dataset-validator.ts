@@ -80,6 +80,11 @@ export class DatasetValidator {
     return this.aborted;
   }
 
+  /** The file's columns as its header (CSV) or schema (Parquet) names them; undefined for JSON Lines. */
+  get header(): readonly string[] | undefined {
+    return this.headerSeen ? this.fileColumns : undefined;
+  }
+
   /** Count bytes read, for the report. */
   addBytes(n: number): void {
     this.bytes += n;

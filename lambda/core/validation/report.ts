@@ -54,6 +54,7 @@ export type FailureKind =
   | 'duplicate_columns'
   | 'file_too_large'
   | 'unsupported_format'
+  | 'mismatched_parts'
   | 'expectations_failed';
 
 /** One reason a file is invalid. */

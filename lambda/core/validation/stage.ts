@@ -27,14 +27,17 @@ export interface StageStore {
 export interface ValidationStageResult {
   readonly runId: string;
   readonly verdict: 'valid' | 'invalid';
+  /** The object validated; for a part-file dataset its folder (`incoming/<folder>/`) and the parts' total bytes. */
   readonly source: { readonly key: string; readonly versionId?: string; readonly bytes: number };
+  /** How many part files the dataset has (part-file datasets only). */
+  readonly parts?: number;
   readonly rowCount: number;
   readonly reportKey: string;
   /** Profile of the data (valid only): the training profile and drift baseline later. */
   readonly profileKey?: string;
-  /** Copy of the accepted data (valid only). */
+  /** Copy of the accepted data (valid only); for a part-file dataset the folder holding the parts' copies. */
   readonly validatedKey?: string;
-  /** Copy of the rejected data (invalid only). */
+  /** Copy of the rejected data (invalid only); for a part-file dataset the folder holding the parts' copies. */
   readonly quarantineKey?: string;
   /** Why the data was rejected, one entry per failure (empty when valid). */
   readonly failures: ReadonlyArray<{ readonly kind: FailureKind; readonly message: string }>;

@@ -45,17 +45,26 @@ export function resolveFormat(name: string, configured: DatasetConfig['format'])
 
 /** Validate one file; the outcome holds the report (verdict, failures, expectation results) and the profile. */
 export async function validateDataset(source: DatasetSource, dataset: DatasetConfig): Promise<ValidationOutcome> {
+  return (await readDataset(source, dataset)).validator.finish();
+}
+
+/**
+ * Read one file into a fresh {@link DatasetValidator} without finishing it: the unit of work for one
+ * part of a dataset, whose state ({@link DatasetValidator.toState}) merges with the other parts'.
+ * File-level problems (format, size) are recorded as failures, never thrown.
+ */
+export async function readDataset(source: DatasetSource, dataset: DatasetConfig): Promise<{ validator: DatasetValidator; format: DatasetFormat }> {
   const resolved = resolveFormat(source.name, dataset.format);
   const format: DatasetFormat = typeof resolved === 'string' ? resolved : 'csv';
   const validator = new DatasetValidator(dataset, { name: source.name, format });
   if (typeof resolved !== 'string') {
     validator.fail(resolved.compressed ? 'compressed_content' : 'unsupported_format', resolved.error, true);
-    return validator.finish();
+    return { validator, format };
   }
   const limit = dataset.maxFileMb * 1024 * 1024;
   if (source.size > limit) {
     validator.fail('file_too_large', `the file is ${(source.size / 1048576).toFixed(1)} MB, above dataset.maxFileMb (${dataset.maxFileMb}); split it into parts`, true);
-    return validator.finish();
+    return { validator, format };
   }
   if (format === 'parquet') {
     await readParquet(await source.asyncBuffer(), validator, Object.keys(dataset.columns));
@@ -64,5 +73,5 @@ export async function validateDataset(source: DatasetSource, dataset: DatasetCon
   } else {
     await readCsv(source.stream(), validator, dataset.delimiter);
   }
-  return validator.finish();
+  return { validator, format };
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DATA_PREFIX } from '../core/layout';
 import { PART_MARKERS } from '../core/validation/dataset-parts';
+import { sagemakerPlanSchema, sagemakerTrainResultSchema } from './sagemaker-plan';
 
 /**
  * A part-file dataset: the folder under `incoming/` and the marker that completed it. The run's `key`
@@ -51,10 +52,11 @@ export const featuresResultSchema = z.object({
   rows: z.object({ train: z.number(), test: z.number(), dropped: z.number() }),
   cutoff: z.string().optional(),
   sha256: z.string(),
+  sagemaker: sagemakerPlanSchema.optional(),
 });
 
-/** The train stage's result. */
-export const trainResultSchema = z.object({ modelKey: z.string(), algorithm: z.string(), fitMs: z.number() });
+/** The train stage's result: the train Lambda's (engine `lambda`), or the SageMaker training job's summary. */
+export const trainResultSchema = z.union([z.object({ modelKey: z.string(), algorithm: z.string(), fitMs: z.number() }), sagemakerTrainResultSchema]);
 
 /** The evaluate stage's result. */
 export const evaluateResultSchema = z.object({ evaluationKey: z.string(), decision: z.enum(['deploy', 'reject']), metric: z.string(), value: z.number() });
@@ -75,4 +77,23 @@ export function parsePipelineEvent<T extends z.ZodType>(schema: T, event: unknow
     throw new InvalidPipelineEventError(`${stage} event is invalid: ${problems}`, { cause: parsed.error });
   }
   return parsed.data;
+}
+
+/** The model a run trained, as the evaluate and register stages take it. */
+export type TrainedCandidate = { readonly modelKey: string } | { readonly sagemaker: z.infer<typeof sagemakerPlanSchema>; readonly artifactUri: string };
+
+/**
+ * The candidate from the state: the train Lambda's model, or the SageMaker job's artifact with the
+ * features stage's plan (which must then be there: the SageMaker tasks ran from it).
+ */
+export function trainedCandidate(
+  train: { readonly modelKey: string } | z.infer<typeof sagemakerTrainResultSchema>,
+  features: { readonly sagemaker?: z.infer<typeof sagemakerPlanSchema> | undefined },
+  stage: string,
+): TrainedCandidate {
+  if ('modelKey' in train) return { modelKey: train.modelKey };
+  if (!features.sagemaker) {
+    throw new InvalidPipelineEventError(`${stage} event is invalid: features.sagemaker: required when train is a SageMaker training job (${train.trainingJobName})`);
+  }
+  return { sagemaker: features.sagemaker, artifactUri: train.modelArtifactUri };
 }

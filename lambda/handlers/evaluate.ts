@@ -5,7 +5,8 @@ import { runDatasetSources } from '../aws/dataset-parts';
 import { stageStarted, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
 import { runEvaluateStage, type EvaluateStageResult } from '../core/stages/evaluate-stage';
-import { featuresResultSchema, parsePipelineEvent, runInputSchema, trainResultSchema, validateResultSchema } from '../events/pipeline-event';
+import { xgboostHyperparameters } from '../core/sagemaker/xgboost';
+import { featuresResultSchema, parsePipelineEvent, trainedCandidate, runInputSchema, trainResultSchema, validateResultSchema } from '../events/pipeline-event';
 
 const ctx = stageContext();
 
@@ -15,11 +16,24 @@ const eventSchema = runInputSchema.extend({ validate: validateResultSchema.optio
 export async function handler(event: unknown): Promise<EvaluateStageResult> {
   const input = parsePipelineEvent(eventSchema, event, 'evaluate');
   const trigger = { kind: input.trigger, bucket: input.bucket, key: input.key };
+  const candidate = trainedCandidate(input.train, input.features, 'evaluate');
+  if (!('modelKey' in input.train)) {
+    // Engine sagemaker has no train Lambda: record the train stage (training job, model, holdout
+    // scoring) from the job's summary, from the end of features to now.
+    const job = input.train;
+    await updateRun(ctx.artifacts, input.runId, trigger, (r, at) =>
+      stageSucceeded(stageStarted(r, 'train', r.stages.features?.finishedAt ?? at), 'train', at, {
+        outputs: { ...job },
+        params: { algorithm: 'xgboost', ...xgboostHyperparameters(ctx.config.model.params, ctx.config.dataset.task) },
+        metrics: { trainingSeconds: job.trainingSeconds },
+      }),
+    );
+  }
   await updateRun(ctx.artifacts, input.runId, trigger, (r, at) => stageStarted(r, 'evaluate', at));
   const result = await runEvaluateStage({
     runId: input.runId,
     modelName: ctx.config.name,
-    candidate: { modelKey: input.train.modelKey },
+    candidate,
     trainKey: input.features.trainKey,
     testKey: input.features.testKey,
     splitKey: input.features.splitKey,

@@ -21,7 +21,15 @@ export async function handler(event: unknown): Promise<FeaturesStageResult> {
   const trigger = { kind: input.trigger, bucket: input.bucket, key: input.key, ...(input.versionId ? { versionId: input.versionId } : {}) };
   await updateRun(ctx.artifacts, input.runId, trigger, (r, at) => stageStarted(r, 'features', at));
   const source = await runDatasetSources({ client: ctx.client, artifacts: ctx.artifacts, dataBucket: ctx.env.DATA_BUCKET }, input, input.validate);
-  const result = await runFeaturesStage({ runId: input.runId, source, config: ctx.config, store: ctx.artifacts });
+  const result = await runFeaturesStage({
+    runId: input.runId,
+    source,
+    config: ctx.config,
+    store: ctx.artifacts,
+    ...(ctx.config.model.engine === 'sagemaker'
+      ? { sagemaker: { bucket: ctx.env.ARTIFACT_BUCKET, modelName: ctx.config.name, params: ctx.config.model.params, registry: ctx.registry } }
+      : {}),
+  });
   await updateRun(ctx.artifacts, input.runId, trigger, (r, at) =>
     stageSucceeded(r, 'features', at, { outputs: { ...result }, params: { split: ctx.config.dataset.split, features: ctx.config.features } }),
   );

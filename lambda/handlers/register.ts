@@ -4,7 +4,7 @@ import { emitStageMetrics } from '../aws/stage-metrics';
 import { runFinished, stageStarted, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
 import { runRegisterStage, type RegisterStageResult } from '../core/stages/register-stage';
-import { evaluateResultSchema, featuresResultSchema, parsePipelineEvent, runInputSchema, trainResultSchema, validateResultSchema } from '../events/pipeline-event';
+import { evaluateResultSchema, featuresResultSchema, parsePipelineEvent, trainedCandidate, runInputSchema, trainResultSchema, validateResultSchema } from '../events/pipeline-event';
 
 const ctx = stageContext();
 
@@ -24,7 +24,7 @@ export async function handler(event: unknown): Promise<RegisterStageResult> {
   const result = await runRegisterStage({
     runId: input.runId,
     config: ctx.config,
-    candidate: { modelKey: input.train.modelKey },
+    candidate: trainedCandidate(input.train, input.features, 'register'),
     specKey: input.features.specKey,
     evaluationKey: input.evaluate.evaluationKey,
     ...(input.validate?.profileKey ? { profileKey: input.validate.profileKey } : {}),

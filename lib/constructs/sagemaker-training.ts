@@ -25,10 +25,25 @@ import { xgboostHyperparameters } from '../../lambda/core/sagemaker/xgboost';
 import { XGBOOST_REPOSITORY, xgboostImage } from './xgboost-image';
 
 /** Errors of SageMaker's service integration worth retrying: throttling and capacity, not bad requests. */
-export const TRANSIENT_SAGEMAKER_ERRORS = ['SageMaker.AmazonSageMakerException', 'SageMaker.ResourceLimitExceededException', 'ThrottlingException'] as const;
+export const TRANSIENT_SAGEMAKER_ERRORS = ['SageMaker.AmazonSageMakerException', 'SageMaker.ResourceLimitExceededException'] as const;
 
 /** Retry policy for SageMaker calls: 30 s, 60 s, 120 s (±jitter). */
 export const SAGEMAKER_RETRY = { interval: Duration.seconds(30), maxAttempts: 3, backoffRate: 2 } as const;
+
+/**
+ * An S3 location read from the state at run time. CDK's `S3Location.fromJsonExpression` grants the task's
+ * role `s3:GetObject`, `s3:ListBucket` and `s3:PutObject` on `*` for such a location; the role here gets
+ * prefix-scoped grants instead, so binding grants nothing.
+ */
+class StateS3Location extends tasks.S3Location {
+  constructor(private readonly path: string) {
+    super();
+  }
+  bind(): tasks.S3LocationConfig {
+    return { uri: sfn.JsonPath.stringAt(this.path) };
+  }
+}
+const stateS3Location = (path: string): tasks.S3Location => new StateS3Location(path);
 
 /** Where the features stage's plan sits in the state. */
 const PLAN = '$.features.sagemaker';
@@ -157,7 +172,7 @@ export class SageMakerTraining extends Construct {
     const channel = (name: string, uriPath: string): tasks.Channel => ({
       channelName: name,
       contentType: 'text/csv',
-      dataSource: { s3DataSource: { s3Location: tasks.S3Location.fromJsonExpression(uriPath), s3DataType: tasks.S3DataType.S3_PREFIX } },
+      dataSource: { s3DataSource: { s3Location: stateS3Location(uriPath), s3DataType: tasks.S3DataType.S3_PREFIX } },
     });
     return new tasks.SageMakerCreateTrainingJob(this, id, {
       comment: 'train stage: SageMaker built-in XGBoost',
@@ -169,10 +184,8 @@ export class SageMakerTraining extends Construct {
         channel('train', `${PLAN}.trainUri`),
         ...(model.params.earlyStoppingRounds !== undefined ? [channel('validation', `${PLAN}.validationUri`)] : []),
       ],
-      outputDataConfig: {
-        s3OutputLocation: tasks.S3Location.fromJsonExpression(`${PLAN}.trainingOutputUri`),
-        ...(this.props.artifactBucket.encryptionKey ? { encryptionKey: this.props.artifactBucket.encryptionKey } : {}),
-      },
+      // No KmsKeyId: the bucket's default encryption (its KMS key) applies, through S3 only.
+      outputDataConfig: { s3OutputLocation: stateS3Location(`${PLAN}.trainingOutputUri`) },
       resourceConfig: { instanceType: this.sizing.instanceType, instanceCount: this.sizing.instanceCount, volumeSize: this.sizing.volume },
       stoppingCondition: { maxRuntime: this.sizing.maxRuntime },
       hyperparameters: xgboostHyperparameters(model.params, task),
@@ -196,7 +209,7 @@ export class SageMakerTraining extends Construct {
       primaryContainer: new tasks.ContainerDefinition({
         image: tasks.DockerImage.fromRegistry(this.imageUri),
         mode: tasks.Mode.SINGLE_MODEL,
-        modelS3Location: tasks.S3Location.fromJsonExpression('$.train.modelArtifactUri'),
+        modelS3Location: stateS3Location('$.train.modelArtifactUri'),
       }),
       resultSelector: { 'modelArn.$': '$.ModelArn' },
       resultPath: '$.sagemakerModel',
@@ -226,7 +239,6 @@ export class SageMakerTraining extends Construct {
         s3OutputPath: sfn.JsonPath.stringAt(`${at}.scoringOutputUri`),
         accept: 'text/csv',
         assembleWith: tasks.AssembleWith.LINE,
-        ...(this.props.artifactBucket.encryptionKey ? { encryptionKey: this.props.artifactBucket.encryptionKey } : {}),
       },
       transformResources: { instanceCount: 1, instanceType: this.sizing.instanceType },
       resultSelector: { 'transformJobName.$': '$.TransformJobName', 'transformJobArn.$': '$.TransformJobArn' },

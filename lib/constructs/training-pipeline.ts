@@ -22,6 +22,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct } from 'constructs';
 import type { StageName } from '../../lambda/core/runs/run-record';
+import { SAGEMAKER_RETRY, SageMakerTraining, TRANSIENT_SAGEMAKER_ERRORS } from './sagemaker-training';
 import type { StageFunction } from './stage-function';
 
 /** Lambda errors worth retrying: the service's own failures and throttling, not the handler's. */
@@ -67,8 +68,8 @@ export interface TrainingPipelineProps {
   readonly parts?: PartsValidationProps;
   /** The features stage. */
   readonly features: StageFunction;
-  /** The train stage (engine `lambda`). */
-  readonly train: StageFunction;
+  /** The train stage: a Lambda (engine `lambda`), or SageMaker training and scoring (engine `sagemaker`). */
+  readonly train: StageFunction | SageMakerTraining;
   /** The evaluate stage. */
   readonly evaluate: StageFunction;
   /** The register stage. */
@@ -141,7 +142,6 @@ export class TrainingPipeline extends Construct {
     };
 
     const features = stageTask('features', props.features, 'Features');
-    const train = stageTask('train', props.train, 'Train');
     const evaluate = stageTask('evaluate', props.evaluate, 'Evaluate');
     const register = stageTask('register', props.register, 'Register');
 
@@ -152,7 +152,30 @@ export class TrainingPipeline extends Construct {
     const gate = new sfn.Choice(this, 'GateDecision')
       .when(sfn.Condition.stringEquals('$.evaluate.decision', 'reject'), recordRejection.next(gateRejected))
       .otherwise(register.next(registered));
-    const training = features.next(train).next(evaluate).next(gate);
+    evaluate.next(gate);
+    let training: sfn.IChainable;
+    if (props.train instanceof SageMakerTraining) {
+      // Train → CreateScoringModel → ScoreHoldout (→ ScoreChampion when the champion is a SageMaker
+      // model) → Evaluate. A failed job or call ends the run like a crashed train (or evaluate) Lambda.
+      const sm = props.train;
+      const guarded = <T extends sfn.TaskStateBase>(task: T, stage: StageName): T => {
+        task.addRetry({ errors: [...TRANSIENT_SAGEMAKER_ERRORS], ...SAGEMAKER_RETRY, jitterStrategy: sfn.JitterType.FULL });
+        task.addCatch(failureOf(stage), { resultPath: '$.error' });
+        return task;
+      };
+      const scoreChampion = guarded(sm.scoringJob('ScoreChampion', 'champion'), 'evaluate');
+      training = features
+        .next(guarded(sm.trainingJob('Train'), 'train'))
+        .next(guarded(sm.createModel('CreateScoringModel'), 'train'))
+        .next(guarded(sm.scoringJob('ScoreHoldout', 'candidate'), 'train'))
+        .next(
+          new sfn.Choice(this, 'ChampionScoring', { comment: 'A champion trained by SageMaker scores the same holdout with its own model' })
+            .when(sfn.Condition.isPresent('$.features.sagemaker.champion'), scoreChampion.next(evaluate))
+            .otherwise(evaluate),
+        );
+    } else {
+      training = features.next(stageTask('train', props.train, 'Train')).next(evaluate);
+    }
 
     let definition: sfn.IChainable;
     if (props.validate) {
@@ -197,7 +220,7 @@ export class TrainingPipeline extends Construct {
       props.validate,
       ...(props.validate && props.parts ? [props.parts.listParts, props.parts.validatePart, props.parts.mergeValidation] : []),
       props.features,
-      props.train,
+      props.train instanceof SageMakerTraining ? undefined : props.train,
       props.evaluate,
       props.register,
       props.recordOutcome,
@@ -212,6 +235,23 @@ export class TrainingPipeline extends Construct {
             id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
             reason: `lambda:InvokeFunction on ${fn.node.id}'s ARN with ':*' lets Step Functions call that stage's versions and aliases; it names one function of this pipeline`,
           });
+        }
+        if (props.train instanceof SageMakerTraining) {
+          // CDK scopes the SageMaker task grants to `training-job/*`, `model/*` and `transform-job/*` when
+          // the names come from the state (here: per run, from the features stage). The ids are taken from
+          // the role's policy as it renders (concrete or pseudo account and region).
+          const policy = this.stateMachine.role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+          const document = policy ? (stack.resolve(policy.document.toJSON()) as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }) : { Statement: [] };
+          for (const statement of document.Statement) {
+            for (const resource of ([] as unknown[]).concat(statement.Resource)) {
+              const flat = flattenCfnReference(resource);
+              if (!/:sagemaker:.*:(training-job|model|transform-job)\/\*$/.test(flat)) continue;
+              Validations.of(this.stateMachine.role).acknowledge({
+                id: `AwsSolutions-IAM5[Resource::${flat}]`,
+                reason: `${([] as string[]).concat(statement.Action).join(', ')}: SageMaker job and model names are made per run by the features stage (unique forever), so no narrower ARN is known at deploy time`,
+              });
+            }
+          }
         }
         if (mapPolicy instanceof iam.Policy) {
           // The Distributed Map's child executions are executions of this state machine: CDK grants

@@ -14,6 +14,7 @@ import { stageEnvSchema } from '../../lambda/env/stage-env';
 import { triggerEnvSchema } from '../../lambda/env/trigger-env';
 import { validateEnvSchema, type ValidateEnv } from '../../lambda/env/validate-env';
 import { listPartsEnvSchema } from '../../lambda/env/list-parts-env';
+import { SageMakerTraining } from '../constructs/sagemaker-training';
 import { StageFunction } from '../constructs/stage-function';
 import { TrainingPipeline, type PartsValidationProps } from '../constructs/training-pipeline';
 import { PIPELINE_STACK_OUTPUTS } from '../stack-outputs';
@@ -121,10 +122,6 @@ export class PipelineStack extends Stack {
     }
 
     const { config } = props;
-    if (config.model.engine !== 'lambda') {
-      // Not a silent fallback: the SageMaker training path is not built yet.
-      throw new Error(`model.engine '${config.model.engine}' is not available yet; set model.engine to 'lambda' in ${config.environment}'s config`);
-    }
     const stageEnvironment = {
       DATA_BUCKET: props.dataBucket.bucketName,
       ARTIFACT_BUCKET: props.artifactBucket.bucketName,
@@ -147,13 +144,17 @@ export class PipelineStack extends Stack {
     const heavy = { memory: Size.mebibytes(config.model.memoryMb), timeout: Duration.minutes(config.model.timeoutMinutes) };
     const light = { memory: Size.mebibytes(512), timeout: Duration.minutes(1) };
     const features = stage('FeaturesStage', 'features', 'Fits the transform spec on the training split; writes matrices and spec', heavy);
-    const train = stage('TrainStage', 'train', 'Trains the configured model in the Lambda', heavy);
+    // Engine lambda trains in a stage function; engine sagemaker runs SageMaker's built-in XGBoost.
+    const train =
+      config.model.engine === 'sagemaker'
+        ? new SageMakerTraining(this, 'SageMakerTraining', { artifactBucket: props.artifactBucket, model: config.model, task: config.dataset.task })
+        : stage('TrainStage', 'train', 'Trains the configured model in the Lambda', heavy);
     const evaluate = stage('EvaluateStage', 'evaluate', 'Holdout metrics vs baseline and champion; the gate decision', heavy);
     const register = stage('RegisterStage', 'register', 'Registers an immutable model version with lineage', light);
     const recordOutcome = stage('RecordOutcome', 'record-outcome', 'Records failures, bad data and gate rejections in the run record', light);
 
     // Every stage reads and writes its run's folder (the run record is read-modify-write).
-    for (const fn of [features, train, evaluate, register, recordOutcome]) {
+    for (const fn of [features, evaluate, register, recordOutcome, ...(train instanceof StageFunction ? [train] : [])]) {
       fn.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
       fn.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
     }
@@ -162,6 +163,8 @@ export class PipelineStack extends Stack {
       fn.grantReadObjects(props.dataBucket, DATA_PREFIX.incoming);
     }
     evaluate.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
+    // The SageMaker path: the features stage looks up a SageMaker champion to score on the same holdout.
+    if (train instanceof SageMakerTraining) features.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
     register.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
     register.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
 

@@ -239,7 +239,3 @@ test('the stage functions get the stage view of the config, and promotion follow
   expect(envOf(level3, 'RegisterStageFunction').PROMOTE_ON_DEPLOY).toBe('true');
 });
 
-test("model.engine 'sagemaker' is refused at synth with the field to change, until it is built", () => {
-  const config = configAtLevel(2, { model: { engine: 'sagemaker', algorithm: 'xgboost' } });
-  expect(() => buildApp(testApp(), [config])).toThrow(/model\.engine 'sagemaker' is not available yet; set model\.engine to 'lambda'/);
-});

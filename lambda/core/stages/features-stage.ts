@@ -9,9 +9,12 @@ import type { PlatformConfig } from '../../../config/schema';
 import { encodeDataset } from '../features/dataset-codec';
 import { splitRows } from '../features/split';
 import { readTable } from '../features/table';
-import { applyTransformSpec, fitTransformSpec, targetSpecOf, targetValues } from '../features/transform-spec';
+import { applyTransformSpec, fitTransformSpec, targetSpecOf, targetValues, type TransformSpec } from '../features/transform-spec';
 import { runKey } from '../layout';
 import { resolveFormat, type DatasetSource } from '../validation/validate-dataset';
+import type { FeatureMatrix } from '../features/matrix';
+import { getChampion, versionKey, type RegistryStore } from '../registry/registry';
+import { writeSageMakerInputs, type SageMakerPlan } from '../sagemaker/sagemaker-inputs';
 import type { ArtifactStore } from './artifact-store';
 
 /** What the features stage hands to the next stages. */
@@ -24,6 +27,8 @@ export interface FeaturesStageResult {
   readonly cutoff?: string;
   readonly outputs: readonly string[];
   readonly sha256: string;
+  /** Engine `sagemaker`: the channels, scoring files and job names the state machine's SageMaker tasks use. */
+  readonly sagemaker?: SageMakerPlan;
 }
 
 /** The training split is too small to learn from. */
@@ -75,6 +80,12 @@ export async function runFeaturesStage(input: {
   readonly source: DatasetSource | readonly DatasetSource[];
   readonly config: Pick<PlatformConfig, 'dataset' | 'features'>;
   readonly store: ArtifactStore;
+  /**
+   * Engine `sagemaker`: also write XGBoost's CSV channels and the scoring files (see
+   * `writeSageMakerInputs`); `bucket` is the artifact bucket the store writes to (for `s3://` URIs),
+   * `registry` finds a SageMaker champion to score on the same holdout.
+   */
+  readonly sagemaker?: { readonly bucket: string; readonly modelName: string; readonly params: PlatformConfig['model']['params']; readonly registry: RegistryStore; readonly at?: Date };
 }): Promise<FeaturesStageResult> {
   const { runId, config, store } = input;
   const sources: readonly DatasetSource[] = Array.isArray(input.source) ? input.source : [input.source as DatasetSource];
@@ -93,9 +104,26 @@ export async function runFeaturesStage(input: {
   const take = (rows: Int32Array): Float64Array => Float64Array.from(rows, (i) => y[i]!);
   const key = (file: string): string => runKey(runId, 'features', file);
   await store.putJson(key('transform-spec.json'), spec);
-  await store.putBytes(key('train.bin'), encodeDataset({ x: applyTransformSpec(spec, table, split.train), y: take(split.train) }));
-  await store.putBytes(key('test.bin'), encodeDataset({ x: applyTransformSpec(spec, table, split.test), y: take(split.test) }));
+  const train = { x: applyTransformSpec(spec, table, split.train), y: take(split.train) };
+  const test = { x: applyTransformSpec(spec, table, split.test), y: take(split.test) };
+  await store.putBytes(key('train.bin'), encodeDataset(train));
+  await store.putBytes(key('test.bin'), encodeDataset(test));
   await store.putBytes(key('split.bin'), new Uint8Array(Int32Array.from([split.train.length, ...split.train, ...split.test]).buffer));
+  let sagemaker: SageMakerPlan | undefined;
+  if (input.sagemaker) {
+    const { registry, modelName } = input.sagemaker;
+    // A champion SageMaker trained is scored by its own model, on the holdout through its own spec.
+    let champion: { version: number; modelName: string; matrix: FeatureMatrix } | undefined;
+    const pointer = await getChampion(registry, modelName);
+    if (pointer) {
+      const model = await registry.get<{ algorithm: string; sagemakerModelName?: string }>(versionKey(modelName, pointer.version, 'model.json'));
+      const championSpec = await registry.get<TransformSpec>(versionKey(modelName, pointer.version, 'transform-spec.json'));
+      if (model?.algorithm === 'xgboost' && model.sagemakerModelName && championSpec) {
+        champion = { version: pointer.version, modelName: model.sagemakerModelName, matrix: applyTransformSpec(championSpec, table, split.test) };
+      }
+    }
+    sagemaker = await writeSageMakerInputs({ runId, ...input.sagemaker, train, test, store, ...(champion ? { champion } : {}) });
+  }
   return {
     specKey: key('transform-spec.json'),
     trainKey: key('train.bin'),
@@ -105,5 +133,6 @@ export async function runFeaturesStage(input: {
     ...(split.cutoff ? { cutoff: split.cutoff } : {}),
     outputs: spec.outputs,
     sha256,
+    ...(sagemaker ? { sagemaker } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type { PlatformConfig } from '../config/schema';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createS3Client } from '../lambda/aws/clients';
 import { findEnvironment } from './aws/environment';
+import { localRunCommand, localUpCommand } from './commands/local';
 import { runCommand } from './commands/run';
 import { runShowCommand, runsCommand } from './commands/runs';
 import { validateCommand } from './commands/validate';
@@ -91,7 +92,39 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     setExit(await runShowCommand(createS3Client({ region: env.region }), env.artifactBucket, runId, { json: options.json ?? false }, output));
   });
 
+  const local = program.command('local').description("run an environment's synthesized platform on this machine (S3, Step Functions, rules: no AWS account)");
+  configOptions(
+    local
+      .command('up')
+      .description('start the local platform in the foreground (Ctrl-C stops it)')
+      .option('--port <n>', 'S3 port on 127.0.0.1', parsePort, 4569)
+      .option('--dir <folder>', 'data folder (default .local/<env>)')
+      .option('--clock-speed <x>', 'run schedules this many times faster', (v) => Number(v)),
+  ).action(async (options: ConfigOptions & { port: number; dir?: string; clockSpeed?: number }) => {
+    const stop = new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    setExit(await localUpCommand(selectConfig(options), { port: options.port, ...(options.dir ? { dir: options.dir } : {}), ...(options.clockSpeed ? { clockSpeed: options.clockSpeed } : {}) }, output, stop));
+  });
+  configOptions(
+    local
+      .command('run')
+      .description('start the local platform, upload FILE, follow the run, print its summary, stop (exit 0 run succeeded, 1 failed)')
+      .argument('<file>', 'a CSV, JSON Lines or Parquet file')
+      .option('--dir <folder>', 'data folder (default .local/<env>)')
+      .option('--json', 'print the run record as JSON'),
+  ).action(async (file: string, options: ConfigOptions & { dir?: string; json?: boolean }) => {
+    setExit(await localRunCommand(file, selectConfig(options), { ...(options.dir ? { dir: options.dir } : {}), json: options.json ?? false }, output));
+  });
+
   return program;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port takes a port number (0–65535), got ${JSON.stringify(value)}`);
+  return n;
 }
 
 /** Parse argv, run the command, and return the exit code (never throws). */

@@ -24,6 +24,8 @@ export interface RunCommandOptions {
   readonly json?: boolean;
   /** Seconds between status polls while waiting. @default 5 */
   readonly pollSeconds?: number;
+  /** Told the run id (the execution name) once the run is started or joined. */
+  readonly onRun?: (runId: string) => void;
 }
 
 /** The AWS clients `mlops run` uses (tests pass their own). */
@@ -116,6 +118,7 @@ export async function runCommand(
     if (!(error instanceof ExecutionAlreadyExists)) throw error;
     started = false;
   }
+  options.onRun?.(name);
   const summary = { runId: name, executionArn, started, environment: config.environment };
   if (!options.wait) {
     if (options.json) output.out(JSON.stringify(summary, null, 2));

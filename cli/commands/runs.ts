@@ -6,6 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { ARTIFACT_PREFIX } from '../../lambda/core/layout';
 import { runRecordKey, STAGES, type RunRecord } from '../../lambda/core/runs/run-record';
 import { ArtifactNotFoundError } from '../../lambda/core/stages/artifact-store';
+import type { ValidationReport } from '../../lambda/core/validation/report';
 import { s3ArtifactStore } from '../../lambda/aws/s3-artifact-store';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 import { EXIT, UsageError } from '../errors';
@@ -81,7 +82,21 @@ export async function runShowCommand(client: S3Client, artifactBucket: string, r
     output.out(`  ${stage.padEnd(9)} ${s.status.padEnd(9)} ${took}${s.error ? `  ${colour.red(s.error.name)}: ${s.error.cause}` : ''}`);
   }
   const metrics = Object.entries(record.metrics);
-  if (metrics.length > 0) output.out(`  metrics: ${metrics.map(([k, v]) => `${k} ${v.toPrecision(5)}`).join(', ')}`);
+  if (metrics.length > 0) output.out(`  metrics: ${metrics.map(([k, v]) => `${k} ${Number.isInteger(v) ? String(v) : v.toPrecision(5)}`).join(', ')}`);
+  // Bad data: say why, from the validation report (each failure is one sentence a user can act on).
+  const validate = record.stages.validate?.outputs;
+  if (validate?.verdict === 'invalid' && typeof validate.reportKey === 'string') {
+    try {
+      const report = await store.getJson<ValidationReport>(validate.reportKey);
+      for (const failure of report.failures) {
+        const rows = failure.samples?.length ? ` (rows ${failure.samples.map((s) => s.row).join(', ')}${(failure.count ?? 0) > failure.samples.length ? ', …' : ''})` : '';
+        output.out(`  ${colour.red('invalid')}: ${failure.message}${rows}`);
+      }
+      output.out(`  report: s3://${artifactBucket}/${validate.reportKey}`);
+    } catch (error) {
+      if (!(error instanceof ArtifactNotFoundError)) throw error;
+    }
+  }
   const reasons = (record.stages.evaluate?.outputs?.reasons ?? []) as string[];
   for (const reason of reasons) output.out(`  gate: ${reason}`);
   return EXIT.ok;

@@ -10,10 +10,11 @@
  * `arn:aws:states:::sagemaker:createTrainingJob.sync`) run the stand-in given for their state name;
  * one without a stand-in is an error naming the state.
  */
-import './promise-with-resolvers';
+import '../../local/promise-with-resolvers';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { HANDLER_TAG } from '../../lib/constructs/stage-function';
+import { taskStatesOf, type AslState } from '../../local/platform';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -81,32 +82,7 @@ function resolverOf(template: Template, buckets: { data: string; artifacts: stri
   return resolve;
 }
 
-interface AslState {
-  readonly Type: string;
-  readonly Resource?: string;
-  readonly ItemProcessor?: { readonly States: Record<string, AslState> };
-  readonly Iterator?: { readonly States: Record<string, AslState> };
-  readonly Branches?: ReadonlyArray<{ readonly States: Record<string, AslState> }>;
-}
-
-/** Every Task state of a definition, nested ones (Map item processors, Parallel branches) included: state name → resource. */
-export function taskStatesOf(states: Record<string, AslState>): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [name, state] of Object.entries(states)) {
-    if (state.Type === 'Task' && state.Resource) {
-      if (out.has(name)) throw new Error(`two Task states are named ${name}: local handlers are bound by state name`);
-      out.set(name, state.Resource);
-    }
-    const nested = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].filter((g): g is { States: Record<string, AslState> } => g !== undefined);
-    for (const graph of nested) {
-      for (const [inner, resource] of taskStatesOf(graph.States)) {
-        if (out.has(inner)) throw new Error(`two Task states are named ${inner}: local handlers are bound by state name`);
-        out.set(inner, resource);
-      }
-    }
-  }
-  return out;
-}
+export { taskStatesOf };
 
 /** The state machine's ASL with every intrinsic resolved. */
 export function definitionOf(template: Template, buckets: { data: string; artifacts: string }): Record<string, unknown> {

@@ -1,0 +1,76 @@
+/**
+ * `mlops local up` (run an environment's synthesized platform on this machine until Ctrl-C) and
+ * `mlops local run FILE` (start it, upload FILE, follow the run, print its summary, stop).
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PlatformConfig } from '../../config/schema';
+import { LOCAL_REGION } from '../../local/cloud-assembly';
+import { LocalPlatform, LOCAL_CREDENTIALS, type LocalPlatformOptions } from '../../local/platform';
+import type { DeployedEnvironment } from '../aws/environment';
+import { EXIT, UsageError } from '../errors';
+import { colour, type Output } from '../output';
+import { runCommand } from './run';
+import { runShowCommand } from './runs';
+
+/** Options of the `local` commands. */
+export interface LocalCommandOptions {
+  /** Data folder (default `.local/<env>`). */
+  readonly dir?: string;
+  /** S3 port on 127.0.0.1 (default: any free port for `local run`, 4569 for `local up`). */
+  readonly port?: number;
+  /** Schedules run this many times faster. */
+  readonly clockSpeed?: number;
+  readonly json?: boolean;
+}
+
+/** The default data folder of an environment's local platform. */
+export function defaultLocalDir(config: PlatformConfig): string {
+  return join('.local', config.environment);
+}
+
+function platformOptions(config: PlatformConfig, options: LocalCommandOptions, output: Output, port: number): LocalPlatformOptions {
+  return {
+    config,
+    dir: options.dir ?? defaultLocalDir(config),
+    port: options.port ?? port,
+    ...(options.clockSpeed ? { clockSpeed: options.clockSpeed } : {}),
+    log: (line) => output.err(colour.dim(`[local] ${line}`)),
+  };
+}
+
+/** The local platform as the AWS commands see a deployed environment. */
+export function localEnvironment(platform: LocalPlatform): DeployedEnvironment {
+  return { region: LOCAL_REGION, dataBucket: platform.buckets.data, artifactBucket: platform.buckets.artifacts, stateMachineArn: platform.stateMachineArn };
+}
+
+/** `mlops local up`: runs until SIGINT/SIGTERM. */
+export async function localUpCommand(config: PlatformConfig, options: LocalCommandOptions, output: Output, stopSignal: Promise<void>): Promise<number> {
+  const platform = await LocalPlatform.start(platformOptions(config, options, output, 4569));
+  output.out(`local platform for ${config.name}-${config.environment} is up (Ctrl-C stops it)`);
+  output.out(`  S3:             ${platform.env.AWS_ENDPOINT_URL_S3}  data bucket ${platform.buckets.data}, artifact bucket ${platform.buckets.artifacts}`);
+  output.out(`  Step Functions: ${platform.env.AWS_ENDPOINT_URL_SFN}  ${platform.stateMachineArn}`);
+  output.out(`  credentials:    AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey}`);
+  output.out(`  upload data to s3://${platform.buckets.data}/incoming/ to start a run`);
+  await stopSignal;
+  await platform.stop();
+  output.out('local platform stopped');
+  return EXIT.ok;
+}
+
+/** `mlops local run FILE`: exit 0 if the run succeeded (registered or gate-rejected), 1 if it failed, 2 on usage errors. */
+export async function localRunCommand(file: string, config: PlatformConfig, options: LocalCommandOptions, output: Output): Promise<number> {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
+  const platform = await LocalPlatform.start(platformOptions(config, options, output, 0));
+  const sfn = new SFNClient({ endpoint: platform.env.AWS_ENDPOINT_URL_SFN!, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  try {
+    let runId = '';
+    const code = await runCommand(file, config, localEnvironment(platform), { s3: platform.s3, sfn }, { wait: true, json: options.json ?? false, pollSeconds: 0.25, onRun: (id) => (runId = id) }, output);
+    await runShowCommand(platform.s3, platform.buckets.artifacts, runId, { json: options.json ?? false }, output);
+    return code;
+  } finally {
+    sfn.destroy();
+    await platform.stop();
+  }
+}

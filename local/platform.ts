@@ -1,0 +1,409 @@
+/**
+ * The embedded local platform: one environment's synthesized definitions, run on this machine.
+ *
+ * - synthesizes the environment in-process (the same `buildApp` as `cdk synth`, Lambda bundling skipped)
+ *   and reads the templates: buckets, stage functions, state machines, EventBridge rules, alarms;
+ * - serves S3 with s3rver on 127.0.0.1 (objects kept under `<dir>/s3`), each bucket under a local name;
+ * - serves Step Functions' `StartExecution`/`DescribeExecution`/`ListExecutions` on 127.0.0.1 and runs each
+ *   state machine's own ASL in aws-local-stepfunctions, every Lambda task bound to its handler module,
+ *   loaded with the environment the template gives that function (fresh module instances per function,
+ *   as separate Lambda containers would have);
+ * - turns S3 object-created events of buckets with EventBridge notifications into EventBridge events
+ *   and delivers them to the targets of every rule whose synthesized pattern matches;
+ * - runs `rate(…)` schedules on a clock that can be sped up.
+ *
+ * SageMaker tasks (engine `sagemaker`) are bound to the stand-in of `sagemaker-stand-in.ts`, and the log
+ * says so. Nothing in `lambda/` knows it runs locally beyond the standard `AWS_ENDPOINT_URL_*` variables.
+ */
+import './promise-with-resolvers';
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { StateMachine } from 'aws-local-stepfunctions';
+import S3rver from 's3rver';
+import type { PlatformConfig } from '../config/schema';
+import { createS3Client } from '../lambda/aws/clients';
+import { buildApp } from '../lib/platform';
+import { LOCAL_ACCOUNT, LOCAL_REGION, LocalAssembly, type LocalFunction, type StackTemplate } from './cloud-assembly';
+import { matchesEventPattern } from './event-pattern';
+import { captureHandlerOutput } from './log-capture';
+import { SageMakerStandIn } from './sagemaker-stand-in';
+import { StepFunctionsEndpoint, type LocalExecution } from './stepfunctions-endpoint';
+
+const REPO_ROOT = resolve(__dirname, '..');
+
+/** The credentials s3rver accepts (the local Step Functions endpoint ignores them). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+/** A Lambda handler as the platform calls it. */
+export type LocalHandler = (event: unknown) => Promise<unknown>;
+
+/** Loads `lambda/handlers/<name>.ts` with a function's environment, in module instances of its own. */
+export type HandlerLoader = (name: string, environment: Readonly<Record<string, string>>) => LocalHandler;
+
+/** Options of {@link LocalPlatform.start}. */
+export interface LocalPlatformOptions {
+  readonly config: PlatformConfig;
+  /** Folder for the platform's data (S3 objects under `s3/`); kept between runs. */
+  readonly dir: string;
+  /** S3 port on 127.0.0.1 (0: any free port). */
+  readonly port?: number;
+  /** Where the platform says what it does (one line per call). */
+  readonly log?: (line: string) => void;
+  /** How handler modules are loaded (tests pass one built on `jest.isolateModules`). */
+  readonly loadHandler?: HandlerLoader;
+  /** Schedules run this many times faster than real time. */
+  readonly clockSpeed?: number;
+  /**
+   * The templates to run.
+   * @default the environment synthesized from `config` by {@link synthesizeEnvironment}
+   */
+  readonly templates?: readonly StackTemplate[];
+}
+
+/**
+ * Load a handler module with its function's environment in module instances of its own, as in its own
+ * Lambda container: under Node, by dropping every cached `lambda/` module around the load; under Jest
+ * (whose module registry is its own), with `jest.isolateModules`.
+ */
+export const loadHandlerIsolated: HandlerLoader = (name, environment) => {
+  const lambdaRoot = join(REPO_ROOT, 'lambda');
+  const forget = (): void => {
+    for (const key of Object.keys(require.cache)) if (key.startsWith(lambdaRoot)) delete require.cache[key];
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const load = (): LocalHandler => (require(join(lambdaRoot, 'handlers', name)) as { handler: LocalHandler }).handler;
+  const saved = { ...process.env };
+  forget();
+  try {
+    Object.assign(process.env, environment);
+    if (typeof jest !== 'undefined') {
+      let handler: LocalHandler | undefined;
+      jest.isolateModules(() => (handler = load()));
+      return handler!;
+    }
+    return load();
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+    forget();
+  }
+};
+
+/** The project's CDK feature flags (`cdk.json`), so the local templates are the ones `cdk synth` writes. */
+function cdkContext(): Record<string, unknown> {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+}
+
+/**
+ * Synthesize one environment in-process (Lambda bundling skipped: handlers run from source).
+ * @param customize changes the app before synthesis (tests: an escape hatch on a construct)
+ */
+export function synthesizeEnvironment(config: PlatformConfig, customize?: (app: App) => void): StackTemplate[] {
+  const app = new App({ context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] } });
+  buildApp(app, [config]);
+  customize?.(app);
+  const assembly = app.synth();
+  return assembly.stacks.map((s) => ({ stackName: s.stackName, template: s.template as StackTemplate['template'] }));
+}
+
+/** The local name of a bucket: `<stack>-<logical id without CDK's hash>`, lower case. */
+export function localBucketName(stackName: string, logicalId: string): string {
+  return `${stackName}-${logicalId.replace(/[0-9A-F]{8}$/, '')}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
+}
+
+/** The parts of an ASL state the platform reads. */
+export interface AslState {
+  readonly Type: string;
+  readonly Resource?: string;
+  readonly ItemProcessor?: { readonly States: Record<string, AslState> };
+  readonly Iterator?: { readonly States: Record<string, AslState> };
+  readonly Branches?: ReadonlyArray<{ readonly States: Record<string, AslState> }>;
+}
+
+/** Every Task state of an ASL graph, nested ones (Map item processors, Parallel branches) included: state name → resource. */
+export function taskStatesOf(states: Readonly<Record<string, AslState>>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === 'Task' && state.Resource) {
+      if (out.has(name)) throw new Error(`two Task states are named ${name}: local handlers are bound by state name`);
+      out.set(name, state.Resource);
+    }
+    for (const graph of [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])]) {
+      if (!graph) continue;
+      for (const [inner, resource] of taskStatesOf(graph.States)) {
+        if (out.has(inner)) throw new Error(`two Task states are named ${inner}: local handlers are bound by state name`);
+        out.set(inner, resource);
+      }
+    }
+  }
+  return out;
+}
+
+interface S3NotificationRecord {
+  readonly eventName: string;
+  readonly eventTime?: string;
+  readonly s3: { readonly bucket: { readonly name: string }; readonly object: { readonly key: string; readonly size?: number; readonly eTag?: string; readonly sequencer?: string; readonly versionId?: string } };
+}
+
+/** An S3 notification record as the EventBridge "Object Created" event S3 sends (keys not URL-encoded). */
+export function objectCreatedEvent(record: S3NotificationRecord): Record<string, unknown> {
+  const { bucket, object } = record.s3;
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: LOCAL_ACCOUNT,
+    time: record.eventTime ?? new Date().toISOString(),
+    region: LOCAL_REGION,
+    resources: [`arn:aws:s3:::${bucket.name}`],
+    detail: {
+      version: '0',
+      bucket: { name: bucket.name },
+      object: {
+        // Notification records URL-encode keys (spaces as '+'); EventBridge events do not.
+        key: decodeURIComponent(object.key.replace(/\+/g, ' ')),
+        ...(object.size !== undefined ? { size: object.size } : {}),
+        ...(object.eTag ? { etag: object.eTag } : {}),
+        ...(object.versionId ? { 'version-id': object.versionId } : {}),
+        ...(object.sequencer ? { sequencer: object.sequencer } : {}),
+      },
+      'request-id': randomUUID(),
+      requester: LOCAL_ACCOUNT,
+      reason: record.eventName.replace(/^ObjectCreated:/, '') === 'CompleteMultipartUpload' ? 'CompleteMultipartUpload' : 'PutObject',
+    },
+  };
+}
+
+/** Milliseconds of a `rate(…)` schedule, or undefined for a cron schedule. */
+export function rateMs(expression: string): number | undefined {
+  const match = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (!match) return undefined;
+  const unit = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 }[match[2] as 'minute'];
+  return Number(match[1]) * unit;
+}
+
+/** A running local platform. */
+export class LocalPlatform {
+  /** The resolved templates. */
+  readonly assembly: LocalAssembly;
+  /** Local names of the environment's data and artifact buckets. */
+  readonly buckets: { readonly data: string; readonly artifacts: string };
+  /** A client for the local S3. */
+  readonly s3: S3Client;
+  /** The training state machine's local ARN. */
+  readonly stateMachineArn: string;
+  readonly stepFunctions: StepFunctionsEndpoint;
+  /** Environment variables that point AWS SDK clients at the local services. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly sagemaker: SageMakerStandIn;
+
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly handlers = new Map<string, LocalHandler>();
+  private readonly savedEnv: Record<string, string | undefined> = {};
+  private restoreOutput?: () => void;
+  /** EMF documents the handlers printed, in order (what CloudWatch would turn into metrics). */
+  readonly metricDocuments: Array<Record<string, unknown>> = [];
+  /** Where the handlers' structured log lines go (one JSON line each, as in their CloudWatch log streams). */
+  readonly logFile: string;
+
+  private constructor(
+    private readonly options: LocalPlatformOptions,
+    private readonly server: S3rver,
+    setup: { assembly: LocalAssembly; buckets: { data: string; artifacts: string }; s3: S3Client; stepFunctions: StepFunctionsEndpoint; env: Record<string, string>; stateMachineArn: string },
+  ) {
+    this.assembly = setup.assembly;
+    this.buckets = setup.buckets;
+    this.s3 = setup.s3;
+    this.stepFunctions = setup.stepFunctions;
+    this.env = setup.env;
+    this.stateMachineArn = setup.stateMachineArn;
+    this.sagemaker = new SageMakerStandIn(this.s3);
+    mkdirSync(join(options.dir, 'logs'), { recursive: true });
+    this.logFile = join(options.dir, 'logs', 'handlers.jsonl');
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  /** Synthesize, start S3 and Step Functions, bind handlers, rules and schedules. */
+  static async start(options: LocalPlatformOptions): Promise<LocalPlatform> {
+    const { config } = options;
+    const stacks = options.templates ?? synthesizeEnvironment(config);
+    const assembly = new LocalAssembly(stacks, localBucketName);
+    const dataStack = `${config.name}-${config.environment}-data`;
+    const bucketByOutput = (output: string): string => assembly.resolve(dataStack, stacks.find((s) => s.stackName === dataStack)!.template.Outputs![output]!.Value, output);
+    const buckets = { data: bucketByOutput('DataBucketName'), artifacts: bucketByOutput('ArtifactBucketName') };
+
+    mkdirSync(join(options.dir, 's3'), { recursive: true });
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: options.port ?? 0,
+      silent: true,
+      directory: join(options.dir, 's3'),
+      vhostBuckets: false,
+      configureBuckets: assembly.buckets.map((b) => ({ name: b.name })),
+    });
+    const { port } = await server.run();
+    const s3Endpoint = `http://127.0.0.1:${port}`;
+    const s3 = createS3Client({ endpoint: s3Endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+
+    const machines = assembly.stateMachines;
+    if (machines.length === 0) throw new Error(`${config.environment} has no state machine to run`);
+    // The endpoint runs executions on the platform, which is made once the endpoint listens.
+    const running: { platform?: LocalPlatform } = {};
+    const stepFunctions = new StepFunctionsEndpoint(
+      machines.map((m) => m.arn),
+      (arn, input) => running.platform!.execute(arn, input),
+    );
+    const sfnEndpoint = await stepFunctions.listen();
+    const env = {
+      AWS_ENDPOINT_URL_S3: s3Endpoint,
+      AWS_ENDPOINT_URL_SFN: sfnEndpoint,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_REGION: LOCAL_REGION,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const platform = new LocalPlatform(options, server, { assembly, buckets, s3, stepFunctions, env, stateMachineArn: machines[0]!.arn });
+    running.platform = platform;
+    // SDK clients inside the handlers are made on first use: the local endpoints stay set while the platform runs.
+    for (const key of Object.keys(env)) platform.savedEnv[key] = process.env[key];
+    Object.assign(process.env, env);
+    platform.restoreOutput = captureHandlerOutput({
+      metric: (document) => platform.metricDocuments.push(document),
+      log: (line) => appendFileSync(platform.logFile, `${line}\n`),
+    });
+    platform.bind();
+    server.on('event', (event: { Records: S3NotificationRecord[] }) => platform.onS3Event(event));
+    platform.log(`S3 ${s3Endpoint} (data in ${join(options.dir, 's3')}): ${assembly.buckets.map((b) => b.name).join(', ')}`);
+    platform.log(`Step Functions ${sfnEndpoint}: ${machines.map((m) => m.logicalId).join(', ')}`);
+    platform.log(`handler logs: ${platform.logFile}`);
+    return platform;
+  }
+
+  /** Load every stage function and check every task of every state machine has something to run. */
+  private bind(): void {
+    const load = this.options.loadHandler ?? loadHandlerIsolated;
+    for (const fn of this.assembly.functions) this.handlers.set(fn.arn, load(fn.handler, fn.environment));
+    for (const machine of this.assembly.stateMachines) {
+      const standIns: string[] = [];
+      for (const [state, resource] of taskStatesOf(machine.definition.States as Record<string, AslState>)) {
+        if (this.handlers.has(resource)) continue;
+        if (resource.startsWith('arn:aws:states:::sagemaker:')) {
+          standIns.push(state);
+          continue;
+        }
+        throw new Error(`${machine.logicalId}: state ${state} runs ${resource}, which has no local counterpart`);
+      }
+      if (standIns.length > 0) {
+        this.log(`SageMaker is not available locally: states ${standIns.join(', ')} run on the SageMaker stand-in (our GBDT in place of XGBoost; set model.engine to 'lambda' to train in the Lambda as deployed)`);
+      }
+    }
+    for (const rule of this.assembly.rules) {
+      if (!rule.enabled || !rule.scheduleExpression) continue;
+      const ms = rateMs(rule.scheduleExpression);
+      if (ms === undefined) {
+        this.log(`rule ${rule.logicalId}: schedule ${rule.scheduleExpression} is not run locally (only rate(…) schedules are)`);
+        continue;
+      }
+      const every = Math.max(1000, ms / (this.options.clockSpeed ?? 1));
+      this.timers.push(setInterval(() => this.deliver(rule.logicalId, rule.targets, { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }), every));
+      this.log(`rule ${rule.logicalId}: ${rule.scheduleExpression} runs every ${(every / 1000).toFixed(0)} s`);
+    }
+  }
+
+  /** Run one execution of a state machine (the Step Functions endpoint calls this). */
+  private async execute(stateMachineArn: string, input: unknown): Promise<unknown> {
+    const machine = this.assembly.stateMachines.find((m) => m.arn === stateMachineArn)!;
+    const handlers: Record<string, (event: unknown) => Promise<never>> = {};
+    for (const [state, resource] of taskStatesOf(machine.definition.States as Record<string, AslState>)) {
+      const handler = this.handlers.get(resource);
+      if (handler) handlers[state] = async (event) => (await handler(event)) as never;
+      else if (resource.includes(':sagemaker:createTrainingJob')) handlers[state] = async (event) => (await this.sagemaker.createTrainingJob(event as Record<string, unknown>)) as never;
+      else if (resource.includes(':sagemaker:createModel')) handlers[state] = async (event) => (await this.sagemaker.createModel(event as Record<string, unknown>)) as never;
+      else if (resource.includes(':sagemaker:createTransformJob')) handlers[state] = async (event) => (await this.sagemaker.createTransformJob(event as Record<string, unknown>)) as never;
+    }
+    const run = new StateMachine(machine.definition as never, { validationOptions: { checkArn: true } }).run(input as never, { overrides: { taskResourceLocalHandlers: handlers } });
+    return run.result;
+  }
+
+  private onS3Event(event: { Records: S3NotificationRecord[] }): void {
+    for (const record of event.Records) {
+      if (!record.eventName.startsWith('ObjectCreated:')) continue;
+      const bucket = this.assembly.buckets.find((b) => b.name === record.s3.bucket.name);
+      if (!bucket?.eventBridge) continue;
+      const eventBridgeEvent = objectCreatedEvent(record);
+      for (const rule of this.assembly.rules) {
+        if (rule.enabled && rule.eventPattern && matchesEventPattern(rule.eventPattern, eventBridgeEvent)) this.deliver(rule.logicalId, rule.targets, eventBridgeEvent);
+      }
+    }
+  }
+
+  /** Deliver an event to a rule's targets (a Lambda is retried twice on error, as EventBridge retries). */
+  private deliver(ruleId: string, targets: ReadonlyArray<{ arn: string; input?: string }>, event: unknown): void {
+    for (const target of targets) {
+      const payload = target.input !== undefined ? (JSON.parse(target.input) as unknown) : event;
+      const work = (async () => {
+        const handler = this.handlers.get(target.arn);
+        if (handler) {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const result = await handler(payload);
+              this.log(`rule ${ruleId} → ${this.functionOf(target.arn)?.handler ?? target.arn}: ${JSON.stringify(result)}`);
+              return;
+            } catch (error) {
+              this.log(`rule ${ruleId} → ${target.arn} failed (attempt ${attempt}): ${(error as Error).name}: ${(error as Error).message}`);
+              if (attempt >= 3) return;
+            }
+          }
+        }
+        if (this.assembly.stateMachines.some((m) => m.arn === target.arn)) {
+          const execution = this.stepFunctions.startExecution(target.arn, randomUUID(), JSON.stringify(payload));
+          this.log(`rule ${ruleId} → started ${execution.name}`);
+          return;
+        }
+        this.log(`rule ${ruleId}: target ${target.arn} has no local counterpart`);
+      })();
+      this.inflight.add(work);
+      void work.finally(() => this.inflight.delete(work));
+    }
+  }
+
+  private functionOf(arn: string): LocalFunction | undefined {
+    return this.assembly.functions.find((f) => f.arn === arn);
+  }
+
+  /** Wait for the execution of this name to exist and end (the trigger starts it asynchronously). */
+  async waitForExecution(name: string, timeoutMs = 10 * 60_000): Promise<LocalExecution> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const execution = [...this.stepFunctions.executions.values()].find((e) => e.name === name);
+      if (execution) {
+        await execution.done;
+        return execution;
+      }
+      if (Date.now() > deadline) throw new Error(`no execution named ${name} started within ${timeoutMs / 1000} s`);
+      await Promise.race([...this.inflight, new Promise((r) => setTimeout(r, 100))]);
+    }
+  }
+
+  /** Stop schedules, wait for deliveries in flight, close the endpoints (the data folder stays). */
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    await Promise.allSettled([...this.inflight]);
+    this.restoreOutput?.();
+    await this.stepFunctions.close();
+    this.s3.destroy();
+    await this.server.close();
+    for (const [key, value] of Object.entries(this.savedEnv)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}

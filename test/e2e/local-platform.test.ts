@@ -1,0 +1,151 @@
+/**
+ * The embedded local platform end to end, through the CLI: `mlops local run` synthesizes the
+ * environment, serves S3 (s3rver) and Step Functions on 127.0.0.1, delivers the upload's S3 event to the
+ * synthesized rule's trigger Lambda, which starts the synthesized state machine through the local Step
+ * Functions endpoint — on real flights rows, on a bad file, and on a second dataset (vega-datasets'
+ * weather.csv, a binary task) that needs only its own config file. And the definitions drive the
+ * behaviour: a rule changed in the CDK app (an escape hatch, no change to `local/`) changes which
+ * uploads start runs, and a level without the validation gate runs a state machine without it.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CfnRule } from 'aws-cdk-lib/aws-events';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { runCli } from '../../cli/program';
+import type { Output } from '../../cli/output';
+import type { RunRecord } from '../../lambda/core/runs/run-record';
+import { LocalPlatform, synthesizeEnvironment } from '../../local/platform';
+import { configAtLevel } from '../infra/helpers';
+import { VEGA_DATA_DIR, flights, flightsCsv } from '../helpers/flights';
+
+const REPO = join(__dirname, '..', '..');
+let dir: string;
+
+function capture(): Output & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mlops-local-'));
+  writeFileSync(join(dir, 'flights-20k.csv'), flightsCsv(flights(20_000)));
+  const bad = flightsCsv(flights(2_000)).split('\n');
+  bad[7] = '2001-13-01T00:00:00,1,2,ORD';
+  writeFileSync(join(dir, 'bad.csv'), bad.join('\n'));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('mlops local run', () => {
+  test('20k flights rows: the upload rule starts the run, which registers version 1; exit 0', async () => {
+    const output = capture();
+
+    const code = await runCli(['node', 'mlops', 'local', 'run', join(dir, 'flights-20k.csv'), '--env', 'dev', '--dir', join(dir, 'dev')], output);
+
+    expect(code).toBe(0);
+    const text = output.stdout.join('\n');
+    expect(text).toMatch(/^SUCCEEDED: run-flights-20k-[0-9a-f]{20}$/m);
+    expect(text).toMatch(/succeeded\s+v1 candidate/);
+    expect(text).toMatch(/gate: rmse [\d.]+ beats the naive baseline/);
+    // The run was started by the synthesized rule's trigger, not by the CLI.
+    expect(output.stderr.join('\n')).toMatch(/rule UploadRule\w+ → trigger: \{"started":true/);
+  });
+
+  test('a bad file: exit 1, with the validation reason and the report', async () => {
+    const output = capture();
+
+    const code = await runCli(['node', 'mlops', 'local', 'run', join(dir, 'bad.csv'), '--env', 'dev', '--dir', join(dir, 'dev')], output);
+
+    expect(code).toBe(1);
+    const text = output.stdout.join('\n');
+    expect(text).toMatch(/failed\s+ValidationFailed in validate/);
+    expect(text).toMatch(/invalid: 1 row has a field count different from the header's 5 \(rows 7\)/);
+    expect(text).toMatch(/report: s3:\/\/flights-dev-data-artifactbucket\/runs\/run-bad-[0-9a-f]+\/validate\/report\.json/);
+  });
+
+  test("another dataset with only its own config: vega-datasets' weather.csv, wet = precipitation > 0, gated on AUC", async () => {
+    const output = capture();
+    const weather = join(VEGA_DATA_DIR, 'weather.csv');
+
+    const code = await runCli(['node', 'mlops', 'local', 'run', weather, '--config', join(REPO, 'examples', 'weather.json'), '--dir', join(dir, 'weather'), '--json'], output);
+
+    expect(code).toBe(0);
+    // --json: the run summary, then the run record, each one JSON document.
+    const documents = output.stdout.join('\n').split(/\n(?=\{)/).map((d) => JSON.parse(d) as Record<string, unknown>);
+    expect(documents[0]).toMatchObject({ status: 'SUCCEEDED', environment: 'weather' });
+    const record = documents[1] as unknown as RunRecord;
+    expect(record).toMatchObject({ status: 'succeeded', outcome: { version: 1 } });
+    expect(record.metrics.rowsValidated).toBe(2922);
+    expect(record.metrics.auc).toBeGreaterThan(0.6);
+  });
+
+  test('usage errors exit 2: a missing file, an unknown environment', async () => {
+    const missing = capture();
+    expect(await runCli(['node', 'mlops', 'local', 'run', join(dir, 'nope.csv'), '--env', 'dev'], missing)).toBe(2);
+    expect(missing.stderr.join('\n')).toMatch(/no such file: .*nope\.csv/);
+    const unknown = capture();
+    expect(await runCli(['node', 'mlops', 'local', 'run', join(dir, 'bad.csv'), '--env', 'nowhere'], unknown)).toBe(2);
+    expect(unknown.stderr.join('\n')).toMatch(/nowhere/);
+  });
+});
+
+describe('the synthesized definitions drive local behaviour', () => {
+  async function uploadAndSettle(platform: LocalPlatform, key: string): Promise<void> {
+    await platform.s3.send(new PutObjectCommand({ Bucket: platform.buckets.data, Key: key, Body: flightsCsv(flights(3_000)) }));
+    // The rule delivery is asynchronous: give the trigger time to run (a started execution shows at once).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+
+  test("a rule's pattern changed in the CDK app changes which uploads start runs", async () => {
+    const config = configAtLevel(2, { dataset: { ...configAtLevel(2).dataset, rowCount: { min: 100 } } });
+    const templates = synthesizeEnvironment(config, (app) => {
+      // An escape hatch on the synthesized rule: only uploads under incoming/special/ match now.
+      const rule = app.node.findAll().find((c): c is CfnRule => c instanceof CfnRule)!;
+      rule.addPropertyOverride('EventPattern.detail.object.key', [{ prefix: 'incoming/special/' }]);
+    });
+    const platform = await LocalPlatform.start({ config, dir: join(dir, 'rule'), templates });
+    try {
+      await uploadAndSettle(platform, 'incoming/plain.csv');
+      expect(platform.stepFunctions.executions.size).toBe(0);
+
+      await uploadAndSettle(platform, 'incoming/special/flights.csv');
+      const [execution] = platform.stepFunctions.executions.values();
+      expect(execution?.name).toMatch(/^run-flights-/);
+      await execution!.done;
+      expect(execution!.status).toBe('SUCCEEDED');
+    } finally {
+      await platform.stop();
+    }
+  });
+
+  test('level 1 has no upload rule (runs start by hand); level 0 runs a state machine without the validation gate', async () => {
+    const config = (level: 0 | 1) => configAtLevel(level, { dataset: { ...configAtLevel(level).dataset, rowCount: { min: 100 } } });
+    const levelOne = await LocalPlatform.start({ config: config(1), dir: join(dir, 'l1') });
+    try {
+      expect(levelOne.assembly.rules).toEqual([]);
+      await uploadAndSettle(levelOne, 'incoming/flights.csv');
+      expect(levelOne.stepFunctions.executions.size).toBe(0);
+    } finally {
+      await levelOne.stop();
+    }
+
+    const levelZero = await LocalPlatform.start({ config: config(0), dir: join(dir, 'l0') });
+    try {
+      expect(Object.keys(levelZero.assembly.stateMachines[0]!.definition.States as object)).not.toContain('Validate');
+      await levelZero.s3.send(new PutObjectCommand({ Bucket: levelZero.buckets.data, Key: 'incoming/flights.csv', Body: flightsCsv(flights(3_000)) }));
+      const execution = levelZero.stepFunctions.startExecution(
+        levelZero.stateMachineArn,
+        'manual-l0',
+        JSON.stringify({ runId: 'manual-l0', bucket: levelZero.buckets.data, key: 'incoming/flights.csv', trigger: 'manual' }),
+      );
+      await execution.done;
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(JSON.parse(execution.output!)).not.toHaveProperty('validate');
+      expect(existsSync(join(dir, 'l0', 'logs', 'handlers.jsonl'))).toBe(true);
+    } finally {
+      await levelZero.stop();
+    }
+  });
+});

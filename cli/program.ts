@@ -9,6 +9,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { createS3Client } from '../lambda/aws/clients';
 import { findEnvironment } from './aws/environment';
 import { localRunCommand, localUpCommand } from './commands/local';
+import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
 import { runShowCommand, runsCommand } from './commands/runs';
 import { validateCommand } from './commands/validate';
@@ -90,6 +91,17 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
   ).action(async (runId: string, options: ConfigOptions & { json?: boolean }) => {
     const env = await findEnvironment(selectConfig(options));
     setExit(await runShowCommand(createS3Client({ region: env.region }), env.artifactBucket, runId, { json: options.json ?? false }, output));
+  });
+
+  configOptions(
+    program
+      .command('report')
+      .description("write one run's HTML report: validation, metrics vs champion and baseline, feature importance, lineage")
+      .argument('<runId>', 'the run id (the execution name)')
+      .requiredOption('-o, --out <file>', 'the HTML file to write (one self-contained file)'),
+  ).action(async (runId: string, options: ConfigOptions & { out: string }) => {
+    const env = await findEnvironment(selectConfig(options));
+    setExit(await reportCommand(createS3Client({ region: env.region }), env.artifactBucket, runId, { out: options.out }, output));
   });
 
   const local = program.command('local').description("run an environment's synthesized platform on this machine (S3, Step Functions, rules: no AWS account)");

@@ -35,6 +35,15 @@ const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
   'AWS::NoValue': '',
 };
 
+/** The property that names a resource whose `Ref` is its name. */
+const NAME_PROPERTIES: Readonly<Record<string, string>> = {
+  'AWS::CloudWatch::Alarm': 'AlarmName',
+  'AWS::Lambda::Function': 'FunctionName',
+  'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::Events::Rule': 'Name',
+  'AWS::SNS::Topic': 'TopicName',
+};
+
 /** A template value the local platform cannot resolve (names the intrinsic and where). */
 export class UnresolvableValueError extends Error {
   constructor(message: string) {
@@ -202,7 +211,11 @@ export class LocalAssembly {
           const resource = this.stack(stackName).template.Resources?.[name];
           if (resource?.Type === 'AWS::S3::Bucket') return this.bucketOf(stackName, name);
           if (resource?.Type === 'AWS::StepFunctions::StateMachine') return this.arnOf(stackName, name);
-          return name;
+          // Resources whose Ref is their name: the name given in the template, else (as CloudFormation
+          // would generate one) the logical id.
+          const nameProperty = resource ? NAME_PROPERTIES[resource.Type] : undefined;
+          const given = nameProperty ? resource?.Properties?.[nameProperty] : undefined;
+          return given !== undefined && given !== null ? this.resolve(stackName, given, `${name}.${nameProperty}`) : name;
         }
         case 'Fn::GetAtt': {
           const [id, attribute] = (Array.isArray(arg) ? arg : String(arg).split('.')) as [string, string];

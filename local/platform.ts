@@ -27,7 +27,9 @@ import type { PlatformConfig } from '../config/schema';
 import { createS3Client } from '../lambda/aws/clients';
 import { buildApp } from '../lib/platform';
 import { LOCAL_ACCOUNT, LOCAL_REGION, LocalAssembly, type LocalFunction, type StackTemplate } from './cloud-assembly';
-import { matchesEventPattern } from './event-pattern';
+import { AlarmEvaluator, parseMetricAlarm } from './alarms';
+import { parseEventPattern, type EventPattern } from './event-pattern';
+import { MetricStore, parseEmfDocument } from './metrics';
 import { captureHandlerOutput } from './log-capture';
 import { SageMakerStandIn } from './sagemaker-stand-in';
 import { StepFunctionsEndpoint, type LocalExecution } from './stepfunctions-endpoint';
@@ -61,6 +63,11 @@ export interface LocalPlatformOptions {
    * @default the environment synthesized from `config` by {@link synthesizeEnvironment}
    */
   readonly templates?: readonly StackTemplate[];
+  /**
+   * The alarms' clock (milliseconds since the epoch, the time base of the handlers' EMF timestamps).
+   * @default Date.now
+   */
+  readonly now?: () => number;
 }
 
 /**
@@ -206,8 +213,11 @@ export class LocalPlatform {
   private readonly handlers = new Map<string, LocalHandler>();
   private readonly savedEnv: Record<string, string | undefined> = {};
   private restoreOutput?: () => void;
-  /** EMF documents the handlers printed, in order (what CloudWatch would turn into metrics). */
-  readonly metricDocuments: Array<Record<string, unknown>> = [];
+  /** The metrics the handlers emitted (their EMF lines), as CloudWatch would store them. */
+  readonly metrics = new MetricStore();
+  /** The synthesized alarms, evaluated on {@link LocalPlatform.metrics}; state changes go to the rules. */
+  alarms?: AlarmEvaluator;
+  private readonly patterns = new Map<string, EventPattern>();
   /** Where the handlers' structured log lines go (one JSON line each, as in their CloudWatch log streams). */
   readonly logFile: string;
 
@@ -276,7 +286,13 @@ export class LocalPlatform {
     for (const key of Object.keys(env)) platform.savedEnv[key] = process.env[key];
     Object.assign(process.env, env);
     platform.restoreOutput = captureHandlerOutput({
-      metric: (document) => platform.metricDocuments.push(document),
+      metric: (document) => {
+        try {
+          platform.metrics.add(parseEmfDocument(document));
+        } catch (error) {
+          platform.log(`a handler printed a malformed EMF document (CloudWatch would drop it): ${(error as Error).message}`);
+        }
+      },
       log: (line) => appendFileSync(platform.logFile, `${line}\n`),
     });
     platform.bind();
@@ -304,6 +320,14 @@ export class LocalPlatform {
       if (standIns.length > 0) {
         this.log(`SageMaker is not available locally: states ${standIns.join(', ')} run on the SageMaker stand-in (our GBDT in place of XGBoost; set model.engine to 'lambda' to train in the Lambda as deployed)`);
       }
+    }
+    for (const rule of this.assembly.rules) if (rule.eventPattern) this.patterns.set(rule.logicalId, parseEventPattern(rule.eventPattern));
+    const alarms = this.assembly.alarms.map((a) => parseMetricAlarm(a.logicalId, a.properties));
+    if (alarms.length > 0) {
+      this.alarms = new AlarmEvaluator(alarms, this.metrics, { account: LOCAL_ACCOUNT, region: LOCAL_REGION, ...(this.options.now ? { now: this.options.now } : {}) });
+      // Alarms are evaluated once a minute (their smallest standard period), faster with the clock speed.
+      this.timers.push(setInterval(() => this.evaluateAlarms(), Math.max(1000, 60_000 / (this.options.clockSpeed ?? 1))));
+      this.log(`alarms: ${alarms.map((a) => a.alarmName).join(', ')}`);
     }
     for (const rule of this.assembly.rules) {
       if (!rule.enabled || !rule.scheduleExpression) continue;
@@ -338,10 +362,23 @@ export class LocalPlatform {
       if (!record.eventName.startsWith('ObjectCreated:')) continue;
       const bucket = this.assembly.buckets.find((b) => b.name === record.s3.bucket.name);
       if (!bucket?.eventBridge) continue;
-      const eventBridgeEvent = objectCreatedEvent(record);
-      for (const rule of this.assembly.rules) {
-        if (rule.enabled && rule.eventPattern && matchesEventPattern(rule.eventPattern, eventBridgeEvent)) this.deliver(rule.logicalId, rule.targets, eventBridgeEvent);
-      }
+      this.publish(objectCreatedEvent(record));
+    }
+  }
+
+  /** Put an event on the local bus: every enabled rule whose synthesized pattern matches gets it. */
+  publish(event: Record<string, unknown>): void {
+    for (const rule of this.assembly.rules) {
+      const pattern = this.patterns.get(rule.logicalId);
+      if (rule.enabled && pattern?.matches(event)) this.deliver(rule.logicalId, rule.targets, event);
+    }
+  }
+
+  /** Evaluate every alarm now; each state change is logged and published as CloudWatch's EventBridge event. */
+  evaluateAlarms(): void {
+    for (const change of this.alarms?.evaluate() ?? []) {
+      this.log(`alarm ${change.alarm.alarmName}: ${change.previousState.value} → ${change.state.value} (${change.state.reason})`);
+      this.publish(change.event as unknown as Record<string, unknown>);
     }
   }
 

@@ -10,7 +10,11 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CfnRule } from 'aws-cdk-lib/aws-events';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { CfnRule, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
+import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { runCli } from '../../cli/program';
 import type { Output } from '../../cli/output';
@@ -146,6 +150,49 @@ describe('the synthesized definitions drive local behaviour', () => {
       expect(existsSync(join(dir, 'l0', 'logs', 'handlers.jsonl'))).toBe(true);
     } finally {
       await levelZero.stop();
+    }
+  });
+
+  test('an alarm on the metrics the handlers emit changes state, and its CloudWatch event starts the state machine through a rule', async () => {
+    const config = configAtLevel(2, { dataset: { ...configAtLevel(2).dataset, rowCount: { min: 100 } } });
+    const templates = synthesizeEnvironment(config, (app) => {
+      // What the monitoring issue builds, added here through the CDK: an alarm on an EMF metric of the
+      // features stage, and a rule that starts the pipeline when it goes to ALARM.
+      const machine = app.node.findAll().find((c): c is StateMachine => c instanceof StateMachine)!;
+      const stack = Stack.of(machine);
+      const alarm = new Alarm(stack, 'ManyRowsAlarm', {
+        alarmName: 'many-rows',
+        metric: new Metric({ namespace: 'MLOps/flights', metricName: 'TrainingRows', dimensionsMap: { service: 'features', environment: 'level2', stage: 'features' }, statistic: 'Sum', period: Duration.minutes(1) }),
+        threshold: 1000,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      new Rule(stack, 'RetrainOnAlarm', {
+        eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: { alarmName: [alarm.alarmName], state: { value: ['ALARM'] } } },
+        targets: [new SfnStateMachine(machine, { input: RuleTargetInput.fromObject({ runId: 'retrain-1', bucket: 'flights-level2-data-databucket', key: 'incoming/flights.csv', trigger: 'drift' }) })],
+      });
+    });
+    let now = Date.now();
+    const platform = await LocalPlatform.start({ config, dir: join(dir, 'alarm'), templates, now: () => now });
+    try {
+      await uploadAndSettle(platform, 'incoming/flights.csv');
+      const [first] = platform.stepFunctions.executions.values();
+      await first!.done;
+      expect(platform.alarms!.state('many-rows').value).toBe('INSUFFICIENT_DATA');
+
+      // A minute later the features stage's TrainingRows (≈2,400 > 1,000) is a complete period.
+      now += 120_000;
+      platform.evaluateAlarms();
+
+      expect(platform.alarms!.state('many-rows').value).toBe('ALARM');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const retrain = [...platform.stepFunctions.executions.values()].find((e) => JSON.parse(e.input).runId === 'retrain-1');
+      expect(retrain).toBeDefined();
+      await retrain!.done;
+      expect(retrain!.status).toBe('SUCCEEDED');
+    } finally {
+      await platform.stop();
     }
   });
 });

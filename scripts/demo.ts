@@ -1,35 +1,37 @@
 /**
- * `npm run demo`: what the platform does today, on this machine, on the real flights data.
+ * `npm run demo`: the platform end to end on this machine, on the real flights data, no AWS account.
  *
  * 1. Synthesizes every environment in `config/` (the CloudFormation `cdk deploy` would use), with
  *    cdk-nag's AWS Solutions checks, and shows what each maturity level switches on.
  * 2. Validates the real 3M-row flights Parquet file with the validate stage's core.
- * 3. Runs the validate stage on a real CSV slice (100k rows, Jan–Mar 2001) and on a damaged copy of it,
- *    filing the outcome the way the pipeline does in S3 — here into a local folder: report and profile
- *    under `runs/`, the accepted copy under `validated/`, the rejected one under `quarantine/` with its
- *    report beside it, the original upload untouched.
- * 4. Runs the training stages on the validated slice in this process (the deployed state machine runs
- *    the same functions through their handlers): features, GBDT, evaluation gate, registry version.
+ * 3. Starts the local platform for `dev` (level 2): its own synthesized buckets, rule, trigger and state
+ *    machine, run here (S3 on s3rver, Step Functions in aws-local-stepfunctions).
+ * 4. Uploads a real slice (100k rows, Jan–Mar 2001) and a damaged copy: the upload rule starts a run for
+ *    each; one registers a model version, the other ends in ValidationFailed with the file quarantined.
+ * 5. Approves the candidate (level 2 waits for approval) and writes each run's HTML report.
  */
 import { App } from 'aws-cdk-lib';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { runShowCommand } from '../cli/commands/runs';
 import { renderReport } from '../cli/commands/validate';
-import { colour } from '../cli/output';
+import { colour, type Output } from '../cli/output';
 import { loadConfig } from '../config/load';
 import type { PlatformConfig } from '../config/schema';
 import { CAPABILITY_NAMES } from '../lib/maturity';
 import { buildApp, loadPlatformConfigs } from '../lib/platform';
+import { s3ArtifactStore } from '../lambda/aws/s3-artifact-store';
+import { s3RegistryStore } from '../lambda/aws/s3-registry-store';
 import { DATA_PREFIX } from '../lambda/core/layout';
+import { setStage } from '../lambda/core/registry/registry';
+import { readRunDocuments } from '../lambda/core/report/run-documents';
+import { renderRunReport } from '../lambda/core/report/run-report';
+import { executionName } from '../lambda/core/runs/execution-name';
+import { runRecordKey, type RunRecord } from '../lambda/core/runs/run-record';
 import { localFileSource } from '../lambda/core/validation/local-source';
-import { runValidationStage, type StageStore } from '../lambda/core/validation/stage';
 import { validateDataset } from '../lambda/core/validation/validate-dataset';
-import type { RegistryStore } from '../lambda/core/registry/registry';
-import { ArtifactNotFoundError, type ArtifactStore } from '../lambda/core/stages/artifact-store';
-import { runEvaluateStage, type Evaluation } from '../lambda/core/stages/evaluate-stage';
-import { runFeaturesStage } from '../lambda/core/stages/features-stage';
-import { runRegisterStage } from '../lambda/core/stages/register-stage';
-import { runTrainStage } from '../lambda/core/stages/train-stage';
+import { LocalPlatform } from '../local/platform';
 import { FLIGHTS_PARQUET, writeFlightsCsv } from './flights-data';
 
 const ROOT = join(__dirname, '..');
@@ -94,22 +96,6 @@ async function validateParquet(config: PlatformConfig): Promise<void> {
   }
 }
 
-/** A stage store over two local folders standing in for the data and artifact buckets. */
-function folderStore(dataDir: string, artifactDir: string, sourcePath: string): StageStore {
-  const write = (file: string, value: unknown): void => {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
-  };
-  return {
-    putArtifactJson: async (key, value) => write(join(artifactDir, key), value),
-    putDataJson: async (key, value) => write(join(dataDir, key), value),
-    copySourceTo: async (key) => {
-      mkdirSync(dirname(join(dataDir, key)), { recursive: true });
-      copyFileSync(sourcePath, join(dataDir, key));
-    },
-  };
-}
-
 /** Damage a copy of a CSV the ways real exports go wrong. */
 function damage(csv: string): string {
   const lines = csv.split('\n');
@@ -121,113 +107,60 @@ function damage(csv: string): string {
   return lines.join('\n');
 }
 
-/** 3. Run the validate stage on a real slice and on a damaged copy. */
-async function runStage(config: PlatformConfig): Promise<void> {
-  heading('3. The validate stage on uploads: a real CSV slice and a damaged copy');
-  const data = join(OUT, 'data-bucket');
-  const artifacts = join(OUT, 'artifact-bucket');
-  rmSync(data, { recursive: true, force: true });
-  rmSync(artifacts, { recursive: true, force: true });
-  const incoming = join(data, DATA_PREFIX.incoming);
-  const good = join(incoming, 'flights-2001q1.csv');
-  // Every 15th flight of January–March: 100k rows spread over the quarter (the file is in date order).
-  let seen = 0;
-  const written = await writeFlightsCsv(good, { rows: 100_000, filter: (row) => row.date !== null && row.date.getUTCMonth() < 3 && seen++ % 15 === 0 });
-  const bad = join(incoming, 'flights-2001q1-damaged.csv');
-  writeFileSync(bad, damage(readFileSync(good, 'utf8')));
-  say(`uploaded ${relative(ROOT, good)} (${written.rows.toLocaleString('en-US')} rows) and a damaged copy`);
+/** Command output to this process's stdout. */
+const stdout: Output = { out: (line) => say(line), err: (line) => say(colour.dim(line)) };
 
-  for (const [runId, file] of [
-    ['demo-run-1', good],
-    ['demo-run-2', bad],
-  ] as const) {
-    const key = relative(data, file);
-    const result = await runValidationStage({
-      runId,
-      source: { ...localFileSource(file, key) },
-      dataset: config.dataset,
-      store: folderStore(data, artifacts, file),
-    });
+/**
+ * 3–5. The local platform: the dev environment's synthesized definitions on this machine. Uploads start
+ * runs through the synthesized rule and trigger; the synthesized state machine runs the real handlers.
+ */
+async function runOnLocalPlatform(config: PlatformConfig): Promise<void> {
+  heading(`3. Start the local platform: ${config.name}-${config.environment} (level ${config.maturityLevel}) as synthesized, on this machine`);
+  const dir = join(OUT, 'platform');
+  rmSync(dir, { recursive: true, force: true });
+  const platform = await LocalPlatform.start({ config, dir, log: (line) => say(colour.dim(`[local] ${line}`)) });
+  try {
+    heading('4. Upload real flights (100k rows, Jan–Mar 2001) and a damaged copy: each upload starts a run');
+    const good = join(OUT, 'flights-2001q1.csv');
+    // Every 15th flight of January–March: 100k rows spread over the quarter (the file is in date order).
+    let seen = 0;
+    const written = await writeFlightsCsv(good, { rows: 100_000, filter: (row) => row.date !== null && row.date.getUTCMonth() < 3 && seen++ % 15 === 0 });
+    const bad = join(OUT, 'flights-damaged.csv');
+    writeFileSync(bad, damage(readFileSync(good, 'utf8')));
+    const runs: string[] = [];
+    for (const [file, rows] of [[good, written.rows], [bad, undefined]] as const) {
+      const key = `${DATA_PREFIX.incoming}${basename(file)}`;
+      await platform.s3.send(new PutObjectCommand({ Bucket: platform.buckets.data, Key: key, Body: readFileSync(file) }));
+      say(`uploaded s3://${platform.buckets.data}/${key}${rows ? ` (${rows.toLocaleString('en-US')} rows)` : ''}`);
+      runs.push(executionName(platform.buckets.data, key));
+    }
+    for (const runId of runs) {
+      const execution = await platform.waitForExecution(runId);
+      say();
+      say(`${execution.status === 'SUCCEEDED' ? colour.green(execution.status) : colour.red(execution.status)}${execution.error ? ` (${execution.error})` : ''}`);
+      await runShowCommand(platform.s3, platform.buckets.artifacts, runId, {}, stdout);
+    }
+    say('note: the dataset\'s date is the actual departure time, so the hour partly leaks the delay (a late departure shifts the hour)');
+
+    heading('5. Approve the candidate (level 2 waits for a person), write the run report');
+    const registry = s3RegistryStore(platform.s3, platform.buckets.artifacts);
+    const artifacts = s3ArtifactStore(platform.s3, platform.buckets.artifacts);
+    const record = await artifacts.getJson<RunRecord>(runRecordKey(runs[0]!));
+    const version = Number(record.outcome?.version);
+    if (Number.isInteger(version) && record.outcome?.stage === 'candidate') {
+      await setStage(registry, config.name, version, 'approved', { by: 'npm run demo', reason: 'beats the naive baseline on the holdout; approved in the demo' });
+      say(`${config.name} v${version}: candidate → ${colour.green('approved')} (by "npm run demo"; on AWS: mlops models approve ${version} --env ${config.environment})`);
+    }
+    for (const runId of runs) {
+      const file = join(OUT, `report-${runId}.html`);
+      writeFileSync(file, renderRunReport({ ...(await readRunDocuments({ artifacts, registry }, runId)), generatedAt: new Date().toISOString() }));
+      say(`report: ${relative(ROOT, file)}`);
+    }
     say();
-    say(`${colour.bold(runId)}: ${key} → ${result.verdict === 'valid' ? colour.green('valid') : colour.red('invalid')} (${result.rowCount.toLocaleString('en-US')} rows)`);
-    const report = JSON.parse(readFileSync(join(artifacts, result.reportKey), 'utf8'));
-    for (const line of renderReport(report).slice(1)) say(line);
-    if (result.quarantineKey) say(`  quarantined copy: ${relative(ROOT, join(data, result.quarantineKey))} (+ .report.json beside it)`);
-    if (result.validatedKey) say(`  validated copy:   ${relative(ROOT, join(data, result.validatedKey))}`);
-    say(`  report:           ${relative(ROOT, join(artifacts, result.reportKey))}`);
-    if (result.profileKey) say(`  profile:          ${relative(ROOT, join(artifacts, result.profileKey))}`);
-  }
-  say();
-  say(`originals untouched in ${relative(ROOT, incoming)}/: ${readdirSync(incoming).join(', ')}`);
-}
-
-/** An artifact store and a registry store over one folder standing in for the artifact bucket. */
-function folderArtifacts(dir: string): ArtifactStore & RegistryStore {
-  const path = (key: string): string => join(dir, key);
-  const read = (key: string): Buffer => {
-    if (!existsSync(path(key))) throw new ArtifactNotFoundError(key);
-    return readFileSync(path(key));
-  };
-  const write = (key: string, bytes: string | Uint8Array): void => {
-    mkdirSync(dirname(path(key)), { recursive: true });
-    writeFileSync(path(key), bytes);
-  };
-  return {
-    putJson: async (key, value) => write(key, `${JSON.stringify(value, null, 2)}\n`),
-    getJson: async <T,>(key: string) => JSON.parse(read(key).toString('utf8')) as T,
-    putBytes: async (key, bytes) => write(key, bytes),
-    getBytes: async (key) => new Uint8Array(read(key)),
-    copy: async (sourceKey, key) => write(key, read(sourceKey)),
-    put: async (key, value) => write(key, `${JSON.stringify(value, null, 2)}\n`),
-    get: async <T,>(key: string) => (existsSync(path(key)) ? (JSON.parse(readFileSync(path(key), 'utf8')) as T) : undefined),
-    // One process, one writer: the exclusive-create flag is the folder's atomic create-only write.
-    putIfAbsent: async (key, value) => {
-      mkdirSync(dirname(path(key)), { recursive: true });
-      try {
-        writeFileSync(path(key), JSON.stringify(value), { flag: 'wx' });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    listFolders: async (prefix) => (existsSync(path(prefix)) ? readdirSync(path(prefix), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name) : []),
-  };
-}
-
-/** 4. Train on the validated slice with the pipeline's stages, in this process. */
-async function train(config: PlatformConfig): Promise<void> {
-  heading('4. The training stages on the validated slice: features → train (GBDT) → evaluate → register');
-  const data = join(OUT, 'data-bucket');
-  const store = folderArtifacts(join(OUT, 'artifact-bucket'));
-  const runId = 'demo-run-1';
-  const source = localFileSource(join(data, 'validated', runId, 'flights-2001q1.csv'), 'validated/demo-run-1/flights-2001q1.csv');
-  const cfg = { ...config, model: { ...config.model, params: { ...config.model.params, iterations: 50 } } };
-  const features = await runFeaturesStage({ runId, source, config: cfg, store });
-  say(`features: ${features.rows.train.toLocaleString('en-US')} training rows (Jan–Mar, before ${features.cutoff ?? '?'}), ${features.rows.test.toLocaleString('en-US')} test rows; inputs ${features.outputs.join(', ')}`);
-  const trained = await runTrainStage({ runId, trainKey: features.trainKey, model: cfg.model, task: cfg.dataset.task, store });
-  say(`train: ${trained.algorithm}, ${cfg.model.params.iterations} rounds in ${(trained.fitMs / 1000).toFixed(1)} s`);
-  const evaluation = await runEvaluateStage({ runId, modelName: cfg.name, candidate: { modelKey: trained.modelKey }, trainKey: features.trainKey, testKey: features.testKey, splitKey: features.splitKey, source, config: cfg, store, registry: store });
-  const report = await store.getJson<Evaluation>(evaluation.evaluationKey);
-  say(`evaluate: RMSE ${report.metrics.rmse?.toFixed(2)} vs the mean's ${report.baseline.rmse?.toFixed(2)} → ${evaluation.decision}`);
-  for (const reason of evaluation.reasons) say(`  gate: ${reason}`);
-  const top = [...report.importance.permutation].sort((a, b) => b.importance - a.importance).slice(0, 3);
-  say(`  permutation importance: ${top.map((t) => `${t.feature} ${t.importance.toFixed(2)}`).join(', ')}`);
-  say('  note: the dataset\'s date is the actual departure time, so the hour partly leaks the delay (a late departure shifts the hour)');
-  if (evaluation.decision === 'deploy') {
-    const registered = await runRegisterStage({
-      runId,
-      config: cfg,
-      candidate: { modelKey: trained.modelKey },
-      specKey: features.specKey,
-      evaluationKey: evaluation.evaluationKey,
-      profileKey: `runs/${runId}/validate/profile.json`,
-      data: { bucket: 'data-bucket', key: 'incoming/flights-2001q1.csv', sha256: features.sha256, validationReportKey: `runs/${runId}/validate/report.json`, rows: features.rows },
-      promote: false,
-      codeVersion: 'demo',
-      store,
-      registry: store,
-    });
-    say(`register: ${registered.modelName} v${registered.version} (${registered.stage}) → ${relative(ROOT, join(OUT, 'artifact-bucket', 'registry', registered.modelName, String(registered.version)))}/`);
+    say(`the local buckets are folders: ${relative(ROOT, join(dir, 's3'))}/ (quarantine/ holds the damaged copy and its report; incoming/ is untouched)`);
+    say(`handler logs (one JSON line each, as in CloudWatch Logs): ${relative(ROOT, platform.logFile)}`);
+  } finally {
+    await platform.stop();
   }
 }
 
@@ -237,10 +170,10 @@ async function main(): Promise<void> {
   synthesizeAll();
   const dev = loadConfig({ env: 'dev' });
   await validateParquet(dev);
-  await runStage(dev);
-  await train(dev);
+  await runOnLocalPlatform(dev);
   heading('Done');
-  say(`in ${((Date.now() - started) / 1000).toFixed(1)} s. Everything is under ${relative(ROOT, OUT)}/. Try: node bin/mlops.js validate <file> --env dev`);
+  say(`in ${((Date.now() - started) / 1000).toFixed(1)} s. Everything is under ${relative(ROOT, OUT)}/.`);
+  say('Next: open a report in a browser; run your own file with: node bin/mlops.js local run <file> --env dev');
 }
 
 main().catch((error: unknown) => {

@@ -13,7 +13,8 @@ import type { ValidationReport } from '../../lambda/core/validation/report';
 import { configAtLevel, rawConfig, testApp } from '../infra/helpers';
 import { flights, flightsCsv } from '../helpers/flights';
 import { startS3rver, type LocalS3 } from '../helpers/s3rver';
-import { LocalPipeline } from '../helpers/synthesized-pipeline';
+import { LOCAL_ACCOUNT } from '../../local/cloud-assembly';
+import { LocalPipeline, templatesOf } from '../helpers/synthesized-pipeline';
 
 const DATA = 'flights-data-local';
 const ARTIFACTS = 'flights-artifacts-local';
@@ -59,7 +60,7 @@ beforeAll(async () => {
   Object.assign(process.env, s3.env);
   // Level 3: a model that passes the gate is promoted to champion at once (autoDeploy).
   const [platform] = buildApp(testApp(), [pipelineConfig(3)]);
-  pipeline = new LocalPipeline(Template.fromStack(platform!.pipeline!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env });
+  pipeline = new LocalPipeline(templatesOf(platform!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env });
 });
 
 afterAll(async () => {
@@ -165,7 +166,7 @@ describe('level 0: no validation gate', () => {
   test('the pipeline starts at Features, reads the upload itself, and registers a candidate without a profile', async () => {
     // Prepare
     const [platform] = buildApp(testApp(), [pipelineConfig(0, 'flights-zero')]);
-    const levelZero = new LocalPipeline(Template.fromStack(platform!.pipeline!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env });
+    const levelZero = new LocalPipeline(templatesOf(platform!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env });
     await upload('incoming/level0.csv', flightsCsv(flights(20_000)));
 
     // Act
@@ -198,7 +199,7 @@ describe('a part-file dataset: 4 CSV parts and a _SUCCESS marker, validated in a
 
   beforeAll(() => {
     const [platform] = buildApp(testApp(), [pipelineConfig(3, 'flights-parts')]);
-    partsPipeline = new LocalPipeline(Template.fromStack(platform!.pipeline!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env });
+    partsPipeline = new LocalPipeline(templatesOf(platform!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env });
   });
 
   test('the run succeeds, registers a version, and its merged validation equals a single-file validation of the same rows', async () => {
@@ -295,7 +296,7 @@ describe('level 0: a part-file dataset without a validation gate', () => {
   test('features and evaluate read the folder\'s parts themselves, and the version\'s sha256 is over the parts in order', async () => {
     // Prepare
     const [platform] = buildApp(testApp(), [pipelineConfig(0, 'flights-zero-parts')]);
-    const levelZero = new LocalPipeline(Template.fromStack(platform!.pipeline!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env });
+    const levelZero = new LocalPipeline(templatesOf(platform!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env });
     const rows = flights(20_000);
     const parts = [0, 1].map((i) => flightsCsv(rows.slice(i * 10_000, (i + 1) * 10_000)));
     await upload('incoming/l0-parts/part-b.csv', parts[1]!);
@@ -367,7 +368,7 @@ describe('LocalPipeline', () => {
 
     // Assess
     expect(run).toEqual({ status: 'SUCCEEDED', output: [1, 2, 3] });
-    const resolved = 'arn:aws:iam::123456789012:role/SageMakerRole 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
+    const resolved = `arn:aws:iam::${LOCAL_ACCOUNT}:role/SageMakerRole 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1`;
     expect(calls.sort()).toEqual(['fit', `inner 1 ${resolved}`, `inner 2 ${resolved}`, `inner 3 ${resolved}`]);
   });
 

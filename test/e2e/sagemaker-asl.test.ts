@@ -6,7 +6,6 @@
  * wiring — job names, channels, S3 locations, content types, the scoring file's row order, the
  * registry's copy of the artifact, the champion's own transform, and failures — on 20k real flights rows.
  */
-import { Template } from 'aws-cdk-lib/assertions';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { RunRecord } from '../../lambda/core/runs/run-record';
 import type { XgboostModelDescriptor } from '../../lambda/core/sagemaker/xgboost';
@@ -14,7 +13,7 @@ import { buildApp } from '../../lib/platform';
 import { SageMakerStandIn } from '../../local/sagemaker-stand-in';
 import { flights, flightsCsv } from '../helpers/flights';
 import { startS3rver, type LocalS3 } from '../helpers/s3rver';
-import { LocalPipeline } from '../helpers/synthesized-pipeline';
+import { LocalPipeline, templatesOf } from '../helpers/synthesized-pipeline';
 import { configAtLevel, rawConfig, testApp } from '../infra/helpers';
 
 const DATA = 'flights-data-sm';
@@ -49,7 +48,7 @@ beforeAll(async () => {
   const [platform] = buildApp(testApp(), [config]);
   sagemaker = new SageMakerStandIn(s3.client);
   pipeline = new LocalPipeline(
-    Template.fromStack(platform!.pipeline!),
+    templatesOf(platform!),
     { data: DATA, artifacts: ARTIFACTS },
     { ...s3.env },
     sagemaker.handlers({ training: 'Train', model: 'CreateScoringModel', scoring: ['ScoreHoldout', 'ScoreChampion'] }),

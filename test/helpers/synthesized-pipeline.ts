@@ -2,125 +2,52 @@
  * Runs the training pipeline exactly as synthesized: the state machine's ASL taken from the pipeline
  * stack's template, every Lambda task — at the top level or nested in a Map's item processor or a
  * Parallel's branches — bound (by the function's `mlops:handler` tag) to its real handler module loaded
- * with the environment the template gives that function, S3 served by s3rver. Only the template's
- * references to the data stack (bucket names) are mapped to the local buckets, and pseudo parameters
- * (partition, region, account) to fixed values.
+ * with the environment the template gives that function, S3 served by s3rver. Template values are
+ * resolved exactly as the local platform resolves them (`local/cloud-assembly.ts`), with the data stack's
+ * buckets under the test's bucket names.
  *
  * Tasks whose resource is not a Lambda function of the template (a service integration such as
  * `arn:aws:states:::sagemaker:createTrainingJob.sync`) run the stand-in given for their state name;
  * one without a stand-in is an error naming the state.
  */
 import '../../local/promise-with-resolvers';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { HANDLER_TAG } from '../../lib/constructs/stage-function';
-import { taskStatesOf, type AslState } from '../../local/platform';
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import type { Platform } from '../../lib/platform';
+import { LocalAssembly, type StackTemplate } from '../../local/cloud-assembly';
+import { loadHandlerIsolated, taskStatesOf, type AslState } from '../../local/platform';
 
 /** A Lambda handler as the tests call it. */
 export type LocalHandler = (event: unknown) => Promise<unknown>;
 
-interface FunctionResource {
-  readonly Properties: { readonly Environment?: { readonly Variables: Record<string, Json> }; readonly Tags?: ReadonlyArray<{ Key: string; Value: string }> };
+/** The templates of one environment: the pipeline stack's, and the data stack's its references resolve against. */
+export interface PipelineTemplates {
+  readonly pipeline: Template;
+  readonly data?: Template;
 }
 
-const FAKE_ACCOUNT = '123456789012';
-const FAKE_REGION = 'us-east-1';
-const functionArn = (logicalId: string): string => `arn:aws:lambda:${FAKE_REGION}:${FAKE_ACCOUNT}:function:${logicalId}`;
-
-/** Values of the pseudo parameters a template may reference. */
-const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
-  'AWS::Partition': 'aws',
-  'AWS::Region': FAKE_REGION,
-  'AWS::AccountId': FAKE_ACCOUNT,
-  'AWS::URLSuffix': 'amazonaws.com',
-};
-
-/** The fake ARN of a template resource, by its type (a Lambda function's is what the ASL names). */
-function arnOf(logicalId: string, type: string | undefined): string {
-  switch (type) {
-    case 'AWS::IAM::Role':
-      return `arn:aws:iam::${FAKE_ACCOUNT}:role/${logicalId}`;
-    case 'AWS::StepFunctions::StateMachine':
-      return `arn:aws:states:${FAKE_REGION}:${FAKE_ACCOUNT}:stateMachine:${logicalId}`;
-    default:
-      return functionArn(logicalId);
-  }
+/** Both templates of a built platform, under their stack names. */
+export function templatesOf(platform: Platform): PipelineTemplates {
+  return { pipeline: Template.fromStack(platform.pipeline!), data: Template.fromStack(platform.data) };
 }
 
 /**
- * A resolver of template values to strings: data-stack references to local bucket names, pseudo
- * parameters to fixed values, `Fn::GetAtt …Arn` to a fake ARN of the resource's kind, `Fn::FindInMap`
- * through the template's mappings, `Ref` to the logical id.
+ * The templates resolved as the local platform resolves them ({@link LocalAssembly}), with the data
+ * stack's data and artifact buckets under the given local names.
  */
-function resolverOf(template: Template, buckets: { data: string; artifacts: string }): (value: Json) => string {
-  const json = template.toJSON() as { Resources?: Record<string, { Type?: string }>; Mappings?: Record<string, Record<string, Record<string, Json>>> };
-  const resolve = (value: Json): string => {
-    if (typeof value === 'string') return value;
-    const text = JSON.stringify(value);
-    if (/DataBucket/.test(text)) return buckets.data;
-    if (/ArtifactBucket/.test(text)) return buckets.artifacts;
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      if ('Fn::GetAtt' in value) {
-        const [id, attr] = value['Fn::GetAtt'] as [string, string];
-        if (attr === 'Arn') return arnOf(id, json.Resources?.[id]?.Type);
-      }
-      if ('Ref' in value) return PSEUDO_PARAMETERS[String(value.Ref)] ?? String(value.Ref);
-      if ('Fn::FindInMap' in value) {
-        const [map, top, second] = (value['Fn::FindInMap'] as Json[]).map((v) => resolve(v));
-        const found = json.Mappings?.[map!]?.[top!]?.[second!];
-        if (found !== undefined) return resolve(found);
-      }
-      if ('Fn::Join' in value) {
-        const [separator, parts] = value['Fn::Join'] as [string, Json[]];
-        return parts.map((part) => resolve(part)).join(separator);
-      }
-    }
-    throw new Error(`cannot resolve template value ${text}`);
-  };
-  return resolve;
+function assemblyOf(templates: PipelineTemplates | Template, buckets: { data: string; artifacts: string }): LocalAssembly {
+  const { pipeline, data } = templates instanceof Template ? { pipeline: templates, data: undefined } : templates;
+  const stacks: StackTemplate[] = [
+    { stackName: 'pipeline', template: pipeline.toJSON() as StackTemplate['template'] },
+    ...(data ? [{ stackName: dataStackName(pipeline), template: data.toJSON() as StackTemplate['template'] }] : []),
+  ];
+  return new LocalAssembly(stacks, (_stack, logicalId) => (logicalId.startsWith('DataBucket') ? buckets.data : logicalId.startsWith('ArtifactBucket') ? buckets.artifacts : logicalId.toLowerCase()));
 }
 
-export { taskStatesOf };
-
-/** The state machine's ASL with every intrinsic resolved. */
-export function definitionOf(template: Template, buckets: { data: string; artifacts: string }): Record<string, unknown> {
-  const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as { Properties: { DefinitionString: Json } };
-  const resolve = resolverOf(template, buckets);
-  const body = machine.Properties.DefinitionString as { 'Fn::Join': [string, Json[]] };
-  return JSON.parse(body['Fn::Join'][1].map((part) => resolve(part)).join('')) as Record<string, unknown>;
-}
-
-/** Each function's handler name and environment, by the fake ARN the ASL now names. */
-export function functionsOf(template: Template, buckets: { data: string; artifacts: string }): Map<string, { handler: string; env: Record<string, string> }> {
-  const resolve = resolverOf(template, buckets);
-  const out = new Map<string, { handler: string; env: Record<string, string> }>();
-  for (const [id, resource] of Object.entries(template.findResources('AWS::Lambda::Function')) as Array<[string, FunctionResource]>) {
-    const handler = resource.Properties.Tags?.find((t) => t.Key === HANDLER_TAG)?.Value;
-    if (!handler) continue;
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(resource.Properties.Environment?.Variables ?? {})) env[k] = resolve(v);
-    out.set(functionArn(id), { handler, env });
-  }
-  return out;
-}
-
-/** Load `lambda/handlers/<name>.ts` in its own module registry with the function's environment. */
-export function loadHandler(name: string, env: Record<string, string>, base: Record<string, string>): LocalHandler {
-  const saved = { ...process.env };
-  let handler: LocalHandler | undefined;
-  try {
-    Object.assign(process.env, base, env);
-    jest.isolateModules(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      handler = (require(`../../lambda/handlers/${name}`) as { handler: LocalHandler }).handler;
-    });
-  } finally {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
-  return handler!;
+/** The stack name the pipeline template's cross-stack references name (`Fn::GetStackOutput`). */
+function dataStackName(pipeline: Template): string {
+  const match = /"StackName":"([^"]+)"/.exec(JSON.stringify(pipeline.toJSON()));
+  return match ? match[1]! : 'data';
 }
 
 /** The synthesized pipeline, runnable locally. */
@@ -133,9 +60,10 @@ export class LocalPipeline {
    * @param standIns local handlers for Task states (by state name) whose resource is not a Lambda
    *   function of the template, e.g. a SageMaker `.sync` integration
    */
-  constructor(template: Template, buckets: { data: string; artifacts: string }, baseEnv: Record<string, string>, standIns: Readonly<Record<string, LocalHandler>> = {}) {
-    const definition = definitionOf(template, buckets);
-    const functions = functionsOf(template, buckets);
+  constructor(templates: PipelineTemplates | Template, buckets: { data: string; artifacts: string }, baseEnv: Record<string, string>, standIns: Readonly<Record<string, LocalHandler>> = {}) {
+    const assembly = assemblyOf(templates, buckets);
+    const definition = assembly.stateMachines[0]!.definition;
+    const functions = new Map(assembly.functions.map((f) => [f.arn, f]));
     const loaded = new Map<string, LocalHandler>();
     const tasks = taskStatesOf(definition.States as Record<string, AslState>);
     for (const name of Object.keys(standIns)) {
@@ -152,7 +80,7 @@ export class LocalPipeline {
         continue;
       }
       if (standIns[stateName]) throw new Error(`stand-in for ${stateName}: that state runs a Lambda function of the template (its real handler is bound); use run(…, overrides) to replace it`);
-      const handler = loaded.get(resource) ?? loadHandler(fn.handler, fn.env, baseEnv);
+      const handler = loaded.get(resource) ?? loadHandlerIsolated(fn.handler, { ...baseEnv, ...fn.environment });
       loaded.set(resource, handler);
       this.handlers[stateName] = handler;
     }

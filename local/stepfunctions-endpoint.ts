@@ -150,6 +150,7 @@ export class StepFunctionsEndpoint {
         }
         case 'ListExecutions': {
           const list = [...this.executions.values()]
+            .reverse()
             .filter((e) => e.stateMachineArn === body.stateMachineArn && (!body.statusFilter || e.status === body.statusFilter))
             .sort((a, b) => b.startDate.getTime() - a.startDate.getTime())
             .slice(0, Number(body.maxResults ?? 100) || 100);

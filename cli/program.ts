@@ -1,18 +1,20 @@
 /**
  * The `mlops` command-line program (commander). Every command accepts `--env NAME` or
- * `--config FILE`, and `--json` where its output is data. Exit codes follow the CLI contract.
+ * `--config FILE`, and `--json` where its output is data; every command that talks to an environment
+ * also takes `--local [--dir D]` (the running local platform instead of AWS, resolved in
+ * `environment-target.ts`). Exit codes follow the CLI contract.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import type { PlatformConfig } from '../config/schema';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { createS3Client } from '../lambda/aws/clients';
-import { findEnvironment } from './aws/environment';
 import { localRunCommand, localUpCommand } from './commands/local';
+import { modelShowCommand, modelsCommand, modelStageCommand, parseVersion, s3ModelRegistry, type ModelRegistry, type StageChangeOptions } from './commands/models';
 import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
 import { runShowCommand, runsCommand } from './commands/runs';
+import { checkUpload, uploadCommand } from './commands/upload';
 import { validateCommand } from './commands/validate';
+import { withTarget, type TargetOptions } from './environment-target';
 import { EXIT, UsageError } from './errors';
 import { processOutput, type Output } from './output';
 
@@ -22,14 +24,33 @@ interface ConfigOptions {
   readonly config?: string;
 }
 
+/** The options of a command that talks to an environment: which one, on AWS or the local platform. */
+type EnvOptions = ConfigOptions & TargetOptions;
+
 function configOptions(command: Command): Command {
   return command
     .addOption(new Option('-e, --env <name>', 'environment: reads config/<name>.json').conflicts('config'))
     .addOption(new Option('-c, --config <file>', 'any config file'));
 }
 
+/** `--env/--config`, plus `--local [--dir D]`: every command that talks to an environment has them. */
+function targetOptions(command: Command): Command {
+  return configOptions(command)
+    .addOption(new Option('--local', 'use the running local platform (mlops local up) instead of AWS'))
+    .addOption(new Option('--dir <folder>', "the local platform's data folder (default .local/<env>); implies --local").implies({ local: true }));
+}
+
 function selectConfig(options: ConfigOptions): PlatformConfig {
   return loadConfig({ ...(options.env ? { env: options.env } : {}), ...(options.config ? { config: options.config } : {}) });
+}
+
+/** The options that select this environment again, for the follow-up commands a command suggests. */
+function selectionFlags(config: PlatformConfig, options: EnvOptions): string {
+  return [options.config ? `--config ${options.config}` : `--env ${config.environment}`, options.dir ? `--dir ${options.dir}` : options.local ? '--local' : ''].filter(Boolean).join(' ');
+}
+
+function stageChange(options: StageChangeOptions): StageChangeOptions {
+  return { ...(options.by !== undefined ? { by: options.by } : {}), ...(options.reason !== undefined ? { reason: options.reason } : {}), json: options.json ?? false };
 }
 
 function parseWorkers(value: string): number {
@@ -44,7 +65,16 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('MLOps platform CLI: validate data, run pipelines, manage models — on AWS or the local platform')
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // `runs` and `models` have options of their own and subcommands with the same ones (`--json`, `--env`):
+    // an option belongs to the command it follows, so `models show 3 --json` is show's `--json`.
+    .enablePositionalOptions();
+
+  /** Run a `models` command on the registry of the environment's model (named by the config's `name`). */
+  const withRegistry = async (options: EnvOptions, command: (registry: ModelRegistry) => Promise<number>): Promise<void> => {
+    const config = selectConfig(options);
+    await withTarget(config, options, async (t) => setExit(await command(s3ModelRegistry(t.s3, t.env.artifactBucket, config.name))));
+  };
 
   configOptions(
     program
@@ -58,50 +88,113 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     setExit(await validateCommand(file, config, { json: options.json ?? false, ...(options.workers ? { workers: options.workers } : {}) }, output));
   });
 
-  configOptions(
+  targetOptions(
     program
       .command('run')
-      .description('start a training run on AWS: uploads FILE to incoming/ first, or runs an object or part folder already there')
+      .description('start a training run: uploads FILE to incoming/ first, or runs an object or part folder already there')
       .argument('<target>', 'a local data file, s3://<data bucket>/incoming/<key>, or a part folder s3://<data bucket>/incoming/<folder>/ (with _SUCCESS or _manifest.json)')
       .option('--wait', 'follow the run to its end; exit 0 if it succeeded, 1 if not')
       .option('--json', 'print the run as JSON'),
-  ).action(async (target: string, options: ConfigOptions & { wait?: boolean; json?: boolean }) => {
+  ).action(async (target: string, options: EnvOptions & { wait?: boolean; json?: boolean }) => {
     const config = selectConfig(options);
-    const env = await findEnvironment(config);
-    const clients = { s3: createS3Client({ region: env.region }), sfn: new SFNClient({ region: env.region }) };
-    setExit(await runCommand(target, config, env, clients, { wait: options.wait ?? false, json: options.json ?? false }, output));
+    await withTarget(config, options, async (t) => {
+      setExit(await runCommand(target, config, t.env, t, { wait: options.wait ?? false, json: options.json ?? false, pollSeconds: t.pollSeconds, flags: selectionFlags(config, options) }, output));
+    });
   });
 
-  const runs = configOptions(
+  targetOptions(
+    program
+      .command('upload')
+      .description("upload a file to the environment's data bucket under incoming/ (multipart, progress bar on a TTY); at level 2+ this starts a run")
+      .argument('<file>', 'the file to upload')
+      .option('--key <key>', 'the object key, under incoming/ (default incoming/<file name>)')
+      .option('--json', 'print the uploaded object (and the run it starts) as JSON'),
+  ).action(async (file: string, options: EnvOptions & { key?: string; json?: boolean }) => {
+    const config = selectConfig(options);
+    // Usage errors first: no need to find the environment for a file that is not there.
+    const key = checkUpload(file, options.key);
+    await withTarget(config, options, async (t) => {
+      const upload = { key, json: options.json ?? false, flags: selectionFlags(config, options) };
+      setExit(await uploadCommand(file, config, t.env, t.s3, upload, output));
+    });
+  });
+
+  const runs = targetOptions(
     program
       .command('runs')
       .description('list the recent training runs of an environment (`runs show ID` for one)')
       .option('--limit <n>', 'how many runs', (v) => Number(v), 20)
       .option('--json', 'print the run records as JSON'),
-  ).action(async (options: ConfigOptions & { limit: number; json?: boolean }) => {
-    const env = await findEnvironment(selectConfig(options));
-    setExit(await runsCommand(createS3Client({ region: env.region }), env.artifactBucket, { limit: options.limit, json: options.json ?? false }, output));
+  ).action(async (options: EnvOptions & { limit: number; json?: boolean }) => {
+    await withTarget(selectConfig(options), options, async (t) => {
+      setExit(await runsCommand(t.s3, t.env.artifactBucket, { limit: options.limit, json: options.json ?? false }, output));
+    });
   });
-  configOptions(
+  targetOptions(
     runs
       .command('show')
       .description("one run's stages, timings, metrics, outcome and gate reasons")
       .argument('<runId>', 'the run id (the execution name)')
       .option('--json', 'print the run record as JSON'),
-  ).action(async (runId: string, options: ConfigOptions & { json?: boolean }) => {
-    const env = await findEnvironment(selectConfig(options));
-    setExit(await runShowCommand(createS3Client({ region: env.region }), env.artifactBucket, runId, { json: options.json ?? false }, output));
+  ).action(async (runId: string, options: EnvOptions & { json?: boolean }) => {
+    await withTarget(selectConfig(options), options, async (t) => {
+      setExit(await runShowCommand(t.s3, t.env.artifactBucket, runId, { json: options.json ?? false }, output));
+    });
   });
 
-  configOptions(
+  const models = targetOptions(
+    program
+      .command('models')
+      .description("the registry's versions of the environment's model, newest first (`models show|approve|reject VERSION`)")
+      .option('--json', 'print the versions as JSON'),
+  ).action(async (options: EnvOptions & { json?: boolean }) => {
+    await withRegistry(options, (registry) => modelsCommand(registry, { json: options.json ?? false }, output));
+  });
+  targetOptions(
+    models
+      .command('show')
+      .description("one version's manifest (lineage, gate, files) and stage history")
+      .argument('<version>', 'the version number (3 or v3)')
+      .option('--json', 'print the manifest and history as JSON'),
+  ).action(async (version: string, options: EnvOptions & { json?: boolean }) => {
+    const v = parseVersion(version);
+    await withRegistry(options, (registry) => modelShowCommand(registry, v, { json: options.json ?? false }, output));
+  });
+  targetOptions(
+    models
+      .command('approve')
+      .description('approve a candidate version (stage approved), recording who and why')
+      .argument('<version>', 'the version number (3 or v3)')
+      .option('--reason <text>', 'why (recorded in the stage history)')
+      .option('--by <name>', 'who approves (default: the OS user)')
+      .option('--json', 'print the new stage and history as JSON'),
+  ).action(async (version: string, options: EnvOptions & StageChangeOptions) => {
+    const v = parseVersion(version);
+    await withRegistry(options, (registry) => modelStageCommand(registry, v, 'approve', stageChange(options), output));
+  });
+  targetOptions(
+    models
+      .command('reject')
+      .description('reject a candidate or approved version (stage archived), recording who and why')
+      .argument('<version>', 'the version number (3 or v3)')
+      .requiredOption('--reason <text>', 'why (recorded in the stage history)')
+      .option('--by <name>', 'who rejects (default: the OS user)')
+      .option('--json', 'print the new stage and history as JSON'),
+  ).action(async (version: string, options: EnvOptions & StageChangeOptions) => {
+    const v = parseVersion(version);
+    await withRegistry(options, (registry) => modelStageCommand(registry, v, 'reject', stageChange(options), output));
+  });
+
+  targetOptions(
     program
       .command('report')
       .description("write one run's HTML report: validation, metrics vs champion and baseline, feature importance, lineage")
       .argument('<runId>', 'the run id (the execution name)')
       .requiredOption('-o, --out <file>', 'the HTML file to write (one self-contained file)'),
-  ).action(async (runId: string, options: ConfigOptions & { out: string }) => {
-    const env = await findEnvironment(selectConfig(options));
-    setExit(await reportCommand(createS3Client({ region: env.region }), env.artifactBucket, runId, { out: options.out }, output));
+  ).action(async (runId: string, options: EnvOptions & { out: string }) => {
+    await withTarget(selectConfig(options), options, async (t) => {
+      setExit(await reportCommand(t.s3, t.env.artifactBucket, runId, { out: options.out }, output));
+    });
   });
 
   const local = program.command('local').description("run an environment's synthesized platform on this machine (S3, Step Functions, rules: no AWS account)");

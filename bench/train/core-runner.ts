@@ -5,7 +5,8 @@
  * them. Prints one JSON line: {rows, testRows, loadSeconds, meanRmse (the train mean as the prediction), cases: {name: {fitSeconds, fitCpuSeconds (process CPU time, all threads), predictSeconds,
  * metric, value}}}.
  *
- * Usage: node core-runner.js CONFIGS.json TRAIN.csv TEST.csv CASES [--codes OUT.json]
+ * Usage: node core-runner.js CONFIGS.json TRAIN.csv TEST.csv CASES [--threads N] [--codes OUT.json]
+ *   --threads: threads of our GBDT fits (default: trainModel's, the machine's available parallelism)
  *   CASES: comma-separated of gbdt-reg, gbdt-reg-nohour, gbdt-bin, gbdt-bin-nohour, ridge-reg, logistic-bin
  *   --codes: only write the fitted category → code mapping of origin and destination (code 0 = other)
  *            for the scikit-learn side, and exit.
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
   const [configsPath, trainPath, testPath, casesArg] = process.argv.slice(2);
   if (!configsPath || !trainPath || !testPath) throw new Error('usage: core-runner CONFIGS.json TRAIN.csv TEST.csv CASES [--codes OUT.json]');
   const codesAt = process.argv.indexOf('--codes');
+  const threadsAt = process.argv.indexOf('--threads');
+  const threads = threadsAt > 0 ? Number(process.argv[threadsAt + 1]) : undefined;
   // The bundle cannot find config/: run.ts passes the loaded dev and staging configs.
   const { dev, staging } = JSON.parse(readFileSync(configsPath, 'utf8')) as { dev: PlatformConfig; staging: PlatformConfig };
   const GBDT_PARAMS = gbdtModel(dev);
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
     const [ya, yb] = task === 'regression' ? y.reg : y.bin;
     const tFit = process.hrtime.bigint();
     const cpuFit = process.cpuUsage();
-    const trained = trainModel({ x: xa, y: ya }, model, task);
+    const trained = trainModel({ x: xa, y: ya }, model, task, threads === undefined ? {} : { threads });
     const fitSeconds = seconds(tFit);
     const cpu = process.cpuUsage(cpuFit);
     const fitCpuSeconds = (cpu.user + cpu.system) / 1e6;

@@ -4,12 +4,12 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { PlatformConfig } from '../../config/schema';
 import { LOCAL_REGION } from '../../local/cloud-assembly';
 import { LocalPlatform, LOCAL_CREDENTIALS, type LocalPlatformOptions } from '../../local/platform';
 import type { DeployedEnvironment } from '../aws/environment';
 import { EXIT, UsageError } from '../errors';
+import { defaultLocalDir, endpointsPath, removeEndpoints, runningEndpoints, writeEndpoints } from '../local-endpoints';
 import { colour, type Output } from '../output';
 import { runCommand } from './run';
 import { runShowCommand } from './runs';
@@ -23,11 +23,6 @@ export interface LocalCommandOptions {
   /** Schedules run this many times faster. */
   readonly clockSpeed?: number;
   readonly json?: boolean;
-}
-
-/** The default data folder of an environment's local platform. */
-export function defaultLocalDir(config: PlatformConfig): string {
-  return join('.local', config.environment);
 }
 
 function platformOptions(config: PlatformConfig, options: LocalCommandOptions, output: Output, port: number): LocalPlatformOptions {
@@ -45,16 +40,38 @@ export function localEnvironment(platform: LocalPlatform): DeployedEnvironment {
   return { region: LOCAL_REGION, dataBucket: platform.buckets.data, artifactBucket: platform.buckets.artifacts, stateMachineArn: platform.stateMachineArn };
 }
 
-/** `mlops local up`: runs until SIGINT/SIGTERM. */
+/**
+ * `mlops local up`: runs until `stopSignal` settles (SIGINT/SIGTERM). While it runs, `<dir>/endpoints.json`
+ * tells other `mlops` processes (`--local`) where its S3 and Step Functions endpoints are.
+ */
 export async function localUpCommand(config: PlatformConfig, options: LocalCommandOptions, output: Output, stopSignal: Promise<void>): Promise<number> {
+  const dir = options.dir ?? defaultLocalDir(config);
+  const running = runningEndpoints(dir);
+  if (running) {
+    throw new UsageError(`the local platform for ${running.environment} is already running in ${dir} (process ${running.pid}, S3 at ${running.s3.endpoint}): use it with --local, or stop it first`);
+  }
   const platform = await LocalPlatform.start(platformOptions(config, options, output, 4569));
-  output.out(`local platform for ${config.name}-${config.environment} is up (Ctrl-C stops it)`);
-  output.out(`  S3:             ${platform.env.AWS_ENDPOINT_URL_S3}  data bucket ${platform.buckets.data}, artifact bucket ${platform.buckets.artifacts}`);
-  output.out(`  Step Functions: ${platform.env.AWS_ENDPOINT_URL_SFN}  ${platform.stateMachineArn}`);
-  output.out(`  credentials:    AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey}`);
-  output.out(`  upload data to s3://${platform.buckets.data}/incoming/ to start a run`);
-  await stopSignal;
-  await platform.stop();
+  try {
+    writeEndpoints(dir, {
+      name: config.name,
+      environment: config.environment,
+      region: LOCAL_REGION,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      s3: { endpoint: platform.env.AWS_ENDPOINT_URL_S3!, buckets: platform.buckets },
+      stepFunctions: { endpoint: platform.env.AWS_ENDPOINT_URL_SFN!, stateMachineArn: platform.stateMachineArn },
+    });
+    output.out(`local platform for ${config.name}-${config.environment} is up (Ctrl-C stops it)`);
+    output.out(`  S3:             ${platform.env.AWS_ENDPOINT_URL_S3}  data bucket ${platform.buckets.data}, artifact bucket ${platform.buckets.artifacts}`);
+    output.out(`  Step Functions: ${platform.env.AWS_ENDPOINT_URL_SFN}  ${platform.stateMachineArn}`);
+    output.out(`  credentials:    AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey}`);
+    output.out(`  endpoints:      ${endpointsPath(dir)} (other commands use it with --local${options.dir ? ` --dir ${dir}` : ''})`);
+    output.out(`  upload data:    mlops upload FILE --env ${config.environment} --local${options.dir ? ` --dir ${dir}` : ''}`);
+    await stopSignal;
+  } finally {
+    removeEndpoints(dir);
+    await platform.stop();
+  }
   output.out('local platform stopped');
   return EXIT.ok;
 }

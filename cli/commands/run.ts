@@ -1,15 +1,14 @@
 /**
- * `mlops run (FILE | s3://bucket/incoming/… | s3://bucket/incoming/folder/) [--env NAME] [--wait] [--json]`:
- * start a training run on AWS. A local file is uploaded to `incoming/` first. A folder (an S3 URI ending
+ * `mlops run (FILE | s3://bucket/incoming/… | s3://bucket/incoming/folder/) [--env NAME] [--local] [--wait] [--json]`:
+ * start a training run on AWS or the local platform. A local file is uploaded to `incoming/` first. A folder (an S3 URI ending
  * in `/`) is a part-file dataset: it must hold a `_manifest.json` or a `_SUCCESS` marker, which the run
  * is then keyed on. The execution name is the same deterministic name the upload trigger uses, so at
  * level 2+ `run` and the trigger never start the same object (or marker) version twice.
  */
-import { existsSync, statSync, createReadStream } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { PlatformConfig } from '../../config/schema';
 import { DATA_PREFIX } from '../../lambda/core/layout';
 import { executionName } from '../../lambda/core/runs/execution-name';
@@ -17,6 +16,7 @@ import { PART_MARKERS, classifyIncomingKey, partsExecutionName, type PartMarker 
 import { EXIT, UsageError } from '../errors';
 import { colour, formatBytes, type Output } from '../output';
 import type { DeployedEnvironment } from '../aws/environment';
+import { uploadFile } from '../aws/upload-file';
 
 /** Options of `mlops run`. */
 export interface RunCommandOptions {
@@ -26,6 +26,8 @@ export interface RunCommandOptions {
   readonly pollSeconds?: number;
   /** Told the run id (the execution name) once the run is started or joined. */
   readonly onRun?: (runId: string) => void;
+  /** The options that select this environment, for the commands the output suggests. @default `--env <env>` */
+  readonly flags?: string;
 }
 
 /** The AWS clients `mlops run` uses (tests pass their own). */
@@ -38,6 +40,17 @@ export interface RunClients {
 export function parseS3Uri(arg: string): { bucket: string; key: string } | undefined {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(arg);
   return match ? { bucket: match[1]!, key: match[2]! } : undefined;
+}
+
+/**
+ * The run id (execution name) an object of the data bucket starts — the name the upload trigger and
+ * `mlops run` both give it — or undefined with the reason when the object starts no run (a part file,
+ * a hidden file, a key outside `incoming/`).
+ */
+export function runIdFor(bucket: string, key: string, versionId?: string): { runId: string } | { reason: string } {
+  const kind = classifyIncomingKey(key);
+  if (kind.kind === 'ignored') return { reason: kind.reason.replace(/^ignored: /, '') };
+  return { runId: kind.kind === 'parts' ? partsExecutionName(bucket, key, versionId) : executionName(bucket, key, versionId) };
 }
 
 /** Where the run's data is. */
@@ -87,15 +100,9 @@ async function locate(target: string, env: DeployedEnvironment, clients: RunClie
   }
   if (!existsSync(target) || !statSync(target).isFile()) throw new UsageError(`no such file: ${target} (or give s3://${env.dataBucket}/${DATA_PREFIX.incoming}…)`);
   const key = `${DATA_PREFIX.incoming}${basename(target)}`;
-  const size = statSync(target).size;
-  const upload = new Upload({ client: clients.s3, params: { Bucket: env.dataBucket, Key: key, Body: createReadStream(target) } });
-  upload.on('httpUploadProgress', (p) => {
-    if (process.stderr.isTTY && p.loaded !== undefined) process.stderr.write(`\ruploading ${basename(target)}: ${formatBytes(p.loaded)} / ${formatBytes(size)}`);
-  });
-  const done = await upload.done();
-  if (process.stderr.isTTY) process.stderr.write('\n');
-  output.err(`uploaded s3://${env.dataBucket}/${key} (${formatBytes(size)})`);
-  return { key, ...(done.VersionId ? { versionId: done.VersionId } : {}) };
+  const uploaded = await uploadFile(clients.s3, target, env.dataBucket, key);
+  output.err(`uploaded s3://${env.dataBucket}/${key} (${formatBytes(uploaded.bytes)})`);
+  return { key, ...(uploaded.versionId ? { versionId: uploaded.versionId } : {}) };
 }
 
 /** Start (or join) the run for a file or object; with `wait`, follow it to its end. Returns the exit code. */
@@ -108,7 +115,10 @@ export async function runCommand(
   output: Output,
 ): Promise<number> {
   const { key, versionId, parts } = await locate(target, env, clients, output);
-  const name = parts ? partsExecutionName(env.dataBucket, key, versionId) : executionName(env.dataBucket, key, versionId);
+  const id = runIdFor(env.dataBucket, key, versionId);
+  // locate() only returns keys that start runs.
+  if (!('runId' in id)) throw new UsageError(`s3://${env.dataBucket}/${key}: ${id.reason}`);
+  const name = id.runId;
   const input = { runId: name, bucket: env.dataBucket, key, ...(versionId ? { versionId } : {}), trigger: 'manual', ...(parts ? { parts } : {}) };
   const executionArn = `${env.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   let started = true;
@@ -122,7 +132,7 @@ export async function runCommand(
   const summary = { runId: name, executionArn, started, environment: config.environment };
   if (!options.wait) {
     if (options.json) output.out(JSON.stringify(summary, null, 2));
-    else output.out(`${started ? 'started' : 'already running or done (started by the upload trigger or an earlier run)'}: ${name}\n  follow it: mlops runs show ${name} --env ${config.environment}`);
+    else output.out(`${started ? 'started' : 'already running or done (started by the upload trigger or an earlier run)'}: ${name}\n  follow it: mlops runs show ${name} ${options.flags ?? `--env ${config.environment}`}`);
     return EXIT.ok;
   }
   const poll = (options.pollSeconds ?? 5) * 1000;

@@ -91,43 +91,6 @@ const logLoss: GbdtLoss = {
   transform: sigmoid,
 };
 
-/**
- * Fill `g` and `h` as the task's `gradients` does and return its `meanLoss`, in one pass over the rows,
- * with identical results. Log-loss computes e^−|raw| once per row for both the sigmoid and the softplus
- * (each of them evaluates exactly that exponential), halving the `Math.exp` calls of a boosting round.
- */
-export function meanLossAndGradients(task: GbdtTask, y: Float64Array, raw: Float64Array, g: Float64Array, h: Float64Array): number {
-  let sum = 0;
-  if (task === 'binary') {
-    for (let i = 0; i < y.length; i++) {
-      const x = raw[i]!;
-      const yi = y[i]!;
-      let p: number;
-      let softplusX: number;
-      if (x >= 0) {
-        const e = Math.exp(-x);
-        p = 1 / (1 + e);
-        softplusX = x > 0 ? x + Math.log1p(e) : Math.log1p(e);
-      } else {
-        const e = Math.exp(x);
-        p = e / (1 + e);
-        softplusX = Math.log1p(e);
-      }
-      g[i] = p - yi;
-      h[i] = Math.max(p * (1 - p), MIN_HESSIAN);
-      sum += softplusX - yi * x;
-    }
-  } else {
-    for (let i = 0; i < y.length; i++) {
-      const d = raw[i]! - y[i]!;
-      g[i] = d;
-      h[i] = 1;
-      sum += d * d;
-    }
-  }
-  return sum / y.length;
-}
-
 /** The loss of a task. */
 export function gbdtLoss(task: GbdtTask): GbdtLoss {
   return task === 'binary' ? logLoss : squaredError;

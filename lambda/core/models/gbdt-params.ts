@@ -37,6 +37,29 @@ export interface GbdtParams {
   readonly validationFraction: number;
   /** Seed of the validation shuffle and of the binning subsample. */
   readonly seed: number;
+  /**
+   * Threads that share the fit's row loops (the caller's plus worker threads). The model is the same for
+   * any value, so it is not recorded in the model's params.
+   * @default - the machine's available parallelism, at most {@link GBDT_MAX_DEFAULT_THREADS}, for
+   * {@link GBDT_PARALLEL_MIN_ROWS} training rows or more; one thread below that
+   */
+  readonly threads?: number;
+}
+
+/** The default thread count is at most this (a Lambda function has up to 6 vCPUs). */
+export const GBDT_MAX_DEFAULT_THREADS = 8;
+/** Below this many training rows the default is one thread: starting workers would cost more than they save. */
+export const GBDT_PARALLEL_MIN_ROWS = 100_000;
+/** The most threads a caller may ask for. */
+const GBDT_MAX_THREADS = 64;
+
+/**
+ * The threads of a fit on `rows` training rows: `params.threads`, or the default (see
+ * {@link GbdtParams.threads}) given `available` cores. Throws {@link GbdtError} on an invalid value.
+ */
+export function resolveGbdtThreads(params: Pick<GbdtParams, 'threads'>, rows: number, available: number): number {
+  if (params.threads === undefined) return rows < GBDT_PARALLEL_MIN_ROWS ? 1 : Math.max(1, Math.min(available, GBDT_MAX_DEFAULT_THREADS));
+  return integerIn('threads', params.threads, 1, GBDT_MAX_THREADS);
 }
 
 function fail(field: string, value: unknown, expected: string): never {

@@ -11,7 +11,9 @@
  *   it — form one pooled group that moves as one: rare categories always go where code 0 goes.
  */
 import type { BinnedFeatures } from './gbdt-binning';
-import type { GbdtTree } from './gbdt-model';
+import { histogramRange, type GbdtShared } from './gbdt-kernels';
+import type { GbdtTask, GbdtTree } from './gbdt-model';
+import { GbdtThreads } from './gbdt-threads';
 
 /** Added to a category's hessian sum when ordering categories, so small categories do not sort to the ends on noise. */
 export const CATEGORY_SMOOTHING = 10;
@@ -24,6 +26,8 @@ const GAIN_TOLERANCE = 1e-10;
 
 /** The tree-shape options of one boosting run. */
 export interface TreeOptions {
+  /** The loss of the gradients (see {@link TreeGrower.gradients}). */
+  readonly task: GbdtTask;
   readonly maxLeaves: number;
   readonly maxDepth: number | null;
   readonly minSamplesLeaf: number;
@@ -71,201 +75,6 @@ function addNode(tree: GbdtTree, count: number): number {
   return tree.feature.length - 1;
 }
 
-// The histogram kernels. Bin codes are packed row-major (see `packBins`), so one row's codes share a
-// cache line, and one pass over a node's rows fills up to five features: a kernel per feature count,
-// unrolled, as V8 runs a fixed-length body about 1.4× faster than an inner loop over the features
-// (micro-benchmark). Feature f's bin b is histogram slot o_f + 3·b, holding (G, H, count). Within a bin,
-// rows add up in ascending row order, as the partition is stable.
-
-function accumulateOne(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number): void {
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const gi = g[r]!;
-    const j = r * stride + first;
-    const s = o0 + 3 * packed[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-  }
-}
-
-function accumulateOneWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number): void {
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const gi = g[r]!;
-    const hi = h[r]!;
-    const j = r * stride + first;
-    const s = o0 + 3 * packed[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-  }
-}
-
-function accumulateTwo(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number): void {
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const gi = g[r]!;
-    const j = r * stride + first;
-    let s = o0 + 3 * packed[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o1 + 3 * packed[j + 1]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-  }
-}
-
-function accumulateTwoWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number): void {
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const gi = g[r]!;
-    const hi = h[r]!;
-    const j = r * stride + first;
-    let s = o0 + 3 * packed[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o1 + 3 * packed[j + 1]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-  }
-}
-
-function accumulateThree(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number, o2: number): void {
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const gi = g[r]!;
-    const j = r * stride + first;
-    let s = o0 + 3 * packed[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o1 + 3 * packed[j + 1]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o2 + 3 * packed[j + 2]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-  }
-}
-
-function accumulateThreeWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number, o2: number): void {
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const gi = g[r]!;
-    const hi = h[r]!;
-    const j = r * stride + first;
-    let s = o0 + 3 * packed[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o1 + 3 * packed[j + 1]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o2 + 3 * packed[j + 2]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-  }
-}
-
-function accumulateFour(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number, o2: number, o3: number): void {
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const gi = g[r]!;
-    const j = r * stride + first;
-    let s = o0 + 3 * packed[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o1 + 3 * packed[j + 1]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o2 + 3 * packed[j + 2]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o3 + 3 * packed[j + 3]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-  }
-}
-
-function accumulateFourWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number, o2: number, o3: number): void {
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const gi = g[r]!;
-    const hi = h[r]!;
-    const j = r * stride + first;
-    let s = o0 + 3 * packed[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o1 + 3 * packed[j + 1]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o2 + 3 * packed[j + 2]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o3 + 3 * packed[j + 3]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-  }
-}
-
-function accumulateFive(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number, o2: number, o3: number, o4: number): void {
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const gi = g[r]!;
-    const j = r * stride + first;
-    let s = o0 + 3 * packed[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o1 + 3 * packed[j + 1]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o2 + 3 * packed[j + 2]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o3 + 3 * packed[j + 3]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o4 + 3 * packed[j + 4]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 2] = hist[s + 2]! + 1;
-  }
-}
-
-function accumulateFiveWithHessian(hist: Float64Array, rows: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, packed: Uint8Array, stride: number, first: number, o0: number, o1: number, o2: number, o3: number, o4: number): void {
-  for (let i = start; i < end; i++) {
-    const r = rows[i]!;
-    const gi = g[r]!;
-    const hi = h[r]!;
-    const j = r * stride + first;
-    let s = o0 + 3 * packed[j]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o1 + 3 * packed[j + 1]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o2 + 3 * packed[j + 2]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o3 + 3 * packed[j + 3]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-    s = o4 + 3 * packed[j + 4]!;
-    hist[s] = hist[s]! + gi;
-    hist[s + 1] = hist[s + 1]! + hi;
-    hist[s + 2] = hist[s + 2]! + 1;
-  }
-}
 /** Feature counts per pass over the rows: as few passes as possible, each of at most five features, balanced. */
 function passSizes(features: number): number[] {
   const passes = Math.ceil(features / 5);
@@ -274,55 +83,136 @@ function passSizes(features: number): number[] {
   return sizes;
 }
 
+/**
+ * Rows per block of a histogram built in blocks: a node with more rows sums each block separately and
+ * then the blocks in order, so threads can share the blocks and the sums (so the model) do not depend on
+ * the thread count. A node of at most this many rows sums its rows in order, in one block.
+ */
+export const HISTOGRAM_BLOCK_ROWS = 16_384;
+/** Nodes with fewer rows are partitioned by the main thread alone (handing them out costs more). */
+const PARALLEL_PARTITION_ROWS = 65_536;
+/** Histograms of fewer blocks are built by the main thread alone. */
+const PARALLEL_MIN_BLOCKS = 4;
+
+/** Typed arrays over a SharedArrayBuffer when `shared`, so worker threads see them. */
+function allocate(shared: boolean): <T>(make: new (buffer: ArrayBufferLike) => T, bytesPerElement: number, length: number) => T {
+  return (make, bytesPerElement, length) => new make(shared ? new SharedArrayBuffer(bytesPerElement * length) : new ArrayBuffer(bytesPerElement * length));
+}
 
 /**
- * Grows trees over one binned training set. Reuses its row-index, scratch and histogram buffers from
- * one tree to the next; histograms hold (G, H, count) triples per bin of every feature.
+ * Grows trees over one binned training set. Owns the training scores, gradients and hessians, and its
+ * row-index, scratch and histogram buffers, reused from one tree to the next; histograms hold
+ * (G, H, count) triples per bin of every feature. With `threads` > 1 it shares the row loops —
+ * histogram blocks, partitions, score updates, gradients — with worker threads; the trees are the same
+ * for any thread count. Call {@link close} when done.
  */
 export class TreeGrower {
-  private readonly rows: Int32Array;
-  private readonly scratch: Int32Array;
   private readonly pool: Float64Array[] = [];
-  /** Bin codes row-major (see {@link packBins}). */
-  private readonly packed: Uint8Array;
-  /** Per feature, its first histogram slot (3 · offset). */
-  private readonly slots: Int32Array;
-  /** Features per histogram pass (see {@link passSizes}). */
-  private readonly passes: number[];
+  private readonly shared: GbdtShared;
+  private readonly workers: GbdtThreads;
+  private readonly histLength: number;
+  /** The targets last copied into the shared memory. */
+  private targets: Float64Array | null = null;
+  /** Sums of the current gradients and hessians (see {@link gradients}). */
+  private gSum = 0;
+  private hSum = 0;
 
-  /** A grower for `data` (the training rows) with the run's tree options. */
+  /** A grower for `data` (the training rows) with the run's tree options, on `threads` threads. */
   constructor(
     private readonly data: BinnedFeatures,
     private readonly options: TreeOptions,
+    threads = 1,
   ) {
-    this.rows = new Int32Array(data.rows);
-    this.scratch = new Int32Array(data.rows);
-    this.packed = packBins(data);
-    this.slots = new Int32Array(data.bins.length);
-    for (let f = 0; f < data.bins.length; f++) this.slots[f] = 3 * data.offsets[f]!;
-    this.passes = passSizes(data.bins.length);
+    const n = data.rows;
+    const stride = data.bins.length;
+    const make = allocate(threads > 1);
+    this.histLength = 3 * data.totalBins;
+    const passes = passSizes(stride);
+    const blocks = Math.max(1, Math.ceil(n / HISTOGRAM_BLOCK_ROWS));
+    this.shared = {
+      ctrl: make(Int32Array, 4, 16),
+      packed: packBins(data, make(Uint8Array, 1, n * stride)),
+      columns: make(Uint8Array, 1, threads > 1 ? n * stride : 0),
+      slots: make(Int32Array, 4, stride),
+      passes: make(Int32Array, 4, passes.length),
+      rows: make(Int32Array, 4, n),
+      leftScratch: make(Int32Array, 4, n),
+      rightScratch: make(Int32Array, 4, n),
+      g: make(Float64Array, 8, n),
+      h: make(Float64Array, 8, n),
+      raw: make(Float64Array, 8, n),
+      y: make(Float64Array, 8, n),
+      sums: make(Float64Array, 8, 3 * blocks),
+      blocks: make(Float64Array, 8, this.histLength * blocks),
+      goesLeft: make(Uint8Array, 1, 256),
+      counts: make(Int32Array, 4, 2 * blocks),
+      places: make(Int32Array, 4, 2 * blocks),
+      claim: make(BigInt64Array, 8, 1),
+      leaves: make(Float64Array, 8, 3 * options.maxLeaves),
+    };
+    for (let f = 0; f < stride; f++) {
+      this.shared.slots[f] = 3 * data.offsets[f]!;
+      if (threads > 1) this.shared.columns.set(data.bins[f]!, f * n);
+    }
+    this.shared.passes.set(passes);
+    this.workers = new GbdtThreads(this.shared, threads);
   }
 
-  /** Grow one tree on the gradients `g` and hessians `h`, and add its leaf values to `raw` (training scores). */
-  grow(g: Float64Array, h: Float64Array, raw: Float64Array): GbdtTree {
-    const { maxLeaves, l2, learningRate } = this.options;
+  /** Threads the row loops run on (1 when worker threads were not asked for or did not start). */
+  get threads(): number {
+    return this.workers.threads;
+  }
+
+  /** The training scores (one per row), which {@link grow} updates. */
+  get raw(): Float64Array {
+    return this.shared.raw;
+  }
+
+  /** Stop the worker threads; the grower then runs on the caller's thread alone. */
+  close(): void {
+    this.workers.close();
+  }
+
+  /**
+   * Set the targets `y` and fill the gradients and hessians at the current scores (the task's loss);
+   * returns the mean loss there. Rows are summed in blocks of {@link HISTOGRAM_BLOCK_ROWS}, each in row
+   * order, then the blocks in order, so the sums do not depend on the thread count.
+   */
+  gradients(y: Float64Array): number {
+    const s = this.shared;
     const n = this.data.rows;
-    const rows = this.rows;
-    let constantHessian = true;
+    if (this.targets !== y) {
+      s.y.set(y);
+      this.targets = y;
+    }
+    const blocks = Math.ceil(n / HISTOGRAM_BLOCK_ROWS);
+    this.workers.run(5, blocks >= PARALLEL_MIN_BLOCKS, blocks, HISTOGRAM_BLOCK_ROWS, n, this.options.task === 'binary' ? 1 : 0);
+    const sums = s.sums;
+    let loss = 0;
     let gSum = 0;
     let hSum = 0;
-    for (let i = 0; i < n; i++) {
-      const hi = h[i]!;
-      rows[i] = i;
-      gSum += g[i]!;
-      hSum += hi;
-      if (hi !== 1) constantHessian = false;
+    for (let b = 0; b < blocks; b++) {
+      loss += sums[3 * b]!;
+      gSum += sums[3 * b + 1]!;
+      hSum += sums[3 * b + 2]!;
     }
+    this.gSum = gSum;
+    this.hSum = hSum;
+    return loss / n;
+  }
+
+  /** Grow one tree on the current gradients and hessians (call {@link gradients} first), and add its leaf values to the scores. */
+  grow(): GbdtTree {
+    const { maxLeaves, l2, learningRate } = this.options;
+    const rows = this.shared.rows;
+    const n = this.data.rows;
+    // Squared error's hessians are all 1; log-loss's are at most 1/4.
+    const constantHessian = this.options.task !== 'binary';
     const tree = emptyTree();
-    const root: Leaf = { node: addNode(tree, n), start: 0, end: n, g: gSum, h: hSum, depth: 0, hist: null, split: null };
+    const root: Leaf = { node: addNode(tree, n), start: 0, end: n, g: this.gSum, h: this.hSum, depth: 0, hist: null, split: null };
     if (this.canSplit(root)) {
       root.hist = this.acquire();
-      this.buildHistogram(root.hist, 0, n, g, h, constantHessian);
+      this.buildHistogram(root.hist, 0, n, constantHessian);
       root.split = this.findSplit(root);
     }
     const leaves: Leaf[] = [root];
@@ -369,7 +259,7 @@ export class TreeGrower {
         // Build the smaller child's histogram from its rows; the larger one is the parent's minus it.
         const [small, large] = left.end - left.start <= right.end - right.start ? [left, right] : [right, left];
         small.hist = this.acquire();
-        this.buildHistogram(small.hist, small.start, small.end, g, h, constantHessian);
+        this.buildHistogram(small.hist, small.start, small.end, constantHessian);
         large.hist = parent.hist!;
         const lh = large.hist;
         const sh = small.hist;
@@ -384,15 +274,25 @@ export class TreeGrower {
       parent.hist = null;
       leaves.splice(best, 1, left, right);
     }
-    for (const leaf of leaves) {
+    const { raw, leaves: shares } = this.shared;
+    const parallel = this.workers.threads > 1;
+    for (let k = 0; k < leaves.length; k++) {
+      const leaf = leaves[k]!;
       this.release(leaf);
       const value = (-leaf.g / Math.max(leaf.h + l2, Number.MIN_VALUE)) * learningRate;
       tree.value[leaf.node] = value;
-      for (let i = leaf.start; i < leaf.end; i++) {
-        const r = this.rows[i]!;
-        raw[r] = raw[r]! + value;
+      if (parallel) {
+        shares[3 * k] = leaf.start;
+        shares[3 * k + 1] = leaf.end;
+        shares[3 * k + 2] = value;
+      } else {
+        for (let i = leaf.start; i < leaf.end; i++) {
+          const r = rows[i]!;
+          raw[r] = raw[r]! + value;
+        }
       }
     }
+    if (parallel) this.workers.run(4, true, Math.ceil(n / HISTOGRAM_BLOCK_ROWS), HISTOGRAM_BLOCK_ROWS, leaves.length, n);
     return tree;
   }
 
@@ -403,7 +303,7 @@ export class TreeGrower {
 
   private acquire(): Float64Array {
     const hist = this.pool.pop();
-    if (hist === undefined) return new Float64Array(3 * this.data.totalBins);
+    if (hist === undefined) return new Float64Array(this.histLength);
     hist.fill(0);
     return hist;
   }
@@ -413,25 +313,21 @@ export class TreeGrower {
     leaf.hist = null;
   }
 
-  private buildHistogram(hist: Float64Array, start: number, end: number, g: Float64Array, h: Float64Array, constantHessian: boolean): void {
-    const { rows, packed, slots: o } = this;
-    const stride = o.length;
-    let f = 0;
-    for (const size of this.passes) {
-      if (constantHessian) {
-        if (size === 5) accumulateFive(hist, rows, start, end, g, packed, stride, f, o[f]!, o[f + 1]!, o[f + 2]!, o[f + 3]!, o[f + 4]!);
-        else if (size === 4) accumulateFour(hist, rows, start, end, g, packed, stride, f, o[f]!, o[f + 1]!, o[f + 2]!, o[f + 3]!);
-        else if (size === 3) accumulateThree(hist, rows, start, end, g, packed, stride, f, o[f]!, o[f + 1]!, o[f + 2]!);
-        else if (size === 2) accumulateTwo(hist, rows, start, end, g, packed, stride, f, o[f]!, o[f + 1]!);
-        else accumulateOne(hist, rows, start, end, g, packed, stride, f, o[f]!);
-      } else {
-        if (size === 5) accumulateFiveWithHessian(hist, rows, start, end, g, h, packed, stride, f, o[f]!, o[f + 1]!, o[f + 2]!, o[f + 3]!, o[f + 4]!);
-        else if (size === 4) accumulateFourWithHessian(hist, rows, start, end, g, h, packed, stride, f, o[f]!, o[f + 1]!, o[f + 2]!, o[f + 3]!);
-        else if (size === 3) accumulateThreeWithHessian(hist, rows, start, end, g, h, packed, stride, f, o[f]!, o[f + 1]!, o[f + 2]!);
-        else if (size === 2) accumulateTwoWithHessian(hist, rows, start, end, g, h, packed, stride, f, o[f]!, o[f + 1]!);
-        else accumulateOneWithHessian(hist, rows, start, end, g, h, packed, stride, f, o[f]!);
+  /** Fill `hist` (zeroed) from rows[start, end): in one pass, or by blocks (see {@link HISTOGRAM_BLOCK_ROWS}). */
+  private buildHistogram(hist: Float64Array, start: number, end: number, constantHessian: boolean): void {
+    const s = this.shared;
+    const blocks = Math.ceil((end - start) / HISTOGRAM_BLOCK_ROWS);
+    if (blocks <= 1) {
+      histogramRange(hist, s.rows, start, end, s.g, s.h, s.packed, s.slots, s.passes, constantHessian);
+    } else {
+      const length = this.histLength;
+      this.workers.run(1, blocks >= PARALLEL_MIN_BLOCKS, blocks, HISTOGRAM_BLOCK_ROWS, start, end, constantHessian ? 1 : 0, length);
+      const all = s.blocks;
+      hist.set(all.subarray(0, length));
+      for (let b = 1; b < blocks; b++) {
+        const base = b * length;
+        for (let i = 0; i < length; i++) hist[i] = hist[i]! + all[base + i]!;
       }
-      f += size;
     }
     // With unit hessians (squared error) a bin's hessian sum is its row count: skip adding it per row.
     if (constantHessian) for (let slot = 0; slot < hist.length; slot += 3) hist[slot + 1] = hist[slot + 2]!;
@@ -439,29 +335,49 @@ export class TreeGrower {
 
   /** Reorder rows[start, end) so the split's left rows come first (stably); returns where the right rows start. */
   private partition(start: number, end: number, split: Split): number {
-    const column = this.data.bins[split.feature]!;
-    const rows = this.rows;
-    const scratch = this.scratch;
-    const goesLeft = new Uint8Array(256);
+    const s = this.shared;
+    const goesLeft = s.goesLeft;
+    goesLeft.fill(0);
     if (split.categories !== null) {
       for (const c of split.categories) goesLeft[c] = 1;
     } else {
       for (let b = 0; b <= split.threshold; b++) goesLeft[b] = 1;
       goesLeft[this.data.missingBins[split.feature]!] = split.missingLeft ? 1 : 0;
     }
+    const threads = this.workers.threads;
+    if (threads > 1 && end - start >= PARALLEL_PARTITION_ROWS) {
+      const units = Math.ceil((end - start) / HISTOGRAM_BLOCK_ROWS);
+      this.workers.run(2, true, units, HISTOGRAM_BLOCK_ROWS, start, end, split.feature);
+      const { counts, places } = s;
+      let left = start;
+      for (let u = 0; u < units; u++) {
+        places[2 * u] = left;
+        left += counts[2 * u]!;
+      }
+      let right = left;
+      for (let u = 0; u < units; u++) {
+        places[2 * u + 1] = right;
+        right += counts[2 * u + 1]!;
+      }
+      this.workers.run(3, true, units, HISTOGRAM_BLOCK_ROWS, start, end);
+      return left;
+    }
+    const column = this.data.bins[split.feature]!;
+    const rows = s.rows;
+    const scratch = s.rightScratch;
     let l = start;
-    let s = 0;
+    let r = 0;
     // Branch-free: the side is unpredictable, so write the row to both places and advance one cursor
     // (rows[l] with l <= i is already read).
     for (let i = start; i < end; i++) {
-      const r = rows[i]!;
-      const toLeft = goesLeft[column[r]!]!;
-      rows[l] = r;
-      scratch[s] = r;
+      const row = rows[i]!;
+      const toLeft = goesLeft[column[row]!]!;
+      rows[l] = row;
+      scratch[r] = row;
       l += toLeft;
-      s += 1 - toLeft;
+      r += 1 - toLeft;
     }
-    rows.set(scratch.subarray(0, s), l);
+    rows.set(scratch.subarray(0, r), l);
     return l;
   }
 
@@ -579,9 +495,8 @@ export class TreeGrower {
 }
 
 /** The bin codes of `data` row-major: byte r·features + f is row r's bin of feature f. */
-function packBins(data: BinnedFeatures): Uint8Array {
+function packBins(data: BinnedFeatures, packed = new Uint8Array(data.rows * data.bins.length)): Uint8Array {
   const stride = data.bins.length;
-  const packed = new Uint8Array(data.rows * stride);
   for (let f = 0; f < stride; f++) {
     const column = data.bins[f]!;
     for (let i = 0, j = f; i < data.rows; i++, j += stride) packed[j] = column[i]!;

@@ -2,13 +2,15 @@
  * Histogram gradient-boosted trees in the style of LightGBM and scikit-learn's HistGradientBoosting:
  * quantile-binned numeric features with a learned missing direction, native categorical splits,
  * leaf-wise trees, squared error or log-loss, optional early stopping on a seeded validation slice.
- * Deterministic given `params.seed`. The model is the plain JSON object {@link GbdtModel}.
+ * Deterministic given `params.seed`, whatever the thread count (`params.threads`: worker threads share
+ * the row loops). The model is the plain JSON object {@link GbdtModel}.
  */
+import { availableParallelism } from 'node:os';
 import { seededRandom, type Dataset, type FeatureMatrix } from '../features/matrix';
 import { binFeatures, fitBinning } from './gbdt-binning';
-import { gbdtLoss, meanLossAndGradients } from './gbdt-loss';
+import { gbdtLoss } from './gbdt-loss';
 import { GBDT_FORMAT, GbdtError, type GbdtModel, type GbdtTree } from './gbdt-model';
-import { resolveGbdtParams, type GbdtParams } from './gbdt-params';
+import { resolveGbdtParams, resolveGbdtThreads, type GbdtParams } from './gbdt-params';
 import { addForestScores, addTreeScores, TreeGrower } from './gbdt-tree';
 
 /** A validation loss counts as improved only when it drops below the best by more than this share of it. */
@@ -79,6 +81,7 @@ export function trainGbdt(dataset: Dataset, params: GbdtParams): GbdtModel {
     const size = Math.min(n - 1, Math.max(1, Math.round(n * p.validationFraction)));
     ({ train: trainRows, validation: validationRows } = holdOut(n, size, p.seed));
   }
+  const threads = resolveGbdtThreads(params, trainRows?.length ?? n, availableParallelism());
   const features = fitBinning(dataset.x, p.maxBins, p.seed, trainRows);
   const train = binFeatures(dataset.x, features, trainRows);
   const validation = validationRows === undefined ? null : binFeatures(dataset.x, features, validationRows);
@@ -86,32 +89,35 @@ export function trainGbdt(dataset: Dataset, params: GbdtParams): GbdtModel {
   const yValidation = validationRows === undefined ? null : pick(dataset.y, validationRows);
 
   const initScore = loss.initScore(yTrain);
-  const raw = new Float64Array(train.rows).fill(initScore);
   const validationRaw = new Float64Array(validation?.rows ?? 0).fill(initScore);
-  const g = new Float64Array(train.rows);
-  const h = new Float64Array(train.rows);
-  // Each round's training loss comes with the gradients of the next round (both at the same scores).
-  const trainLoss = [meanLossAndGradients(p.task, yTrain, raw, g, h)];
-  const validationLoss = yValidation === null ? [] : [loss.meanLoss(yValidation, validationRaw)];
-  const grower = new TreeGrower(train, p);
+  const grower = new TreeGrower(train, p, threads);
   const trees: GbdtTree[] = [];
+  const trainLoss: number[] = [];
+  const validationLoss = yValidation === null ? [] : [loss.meanLoss(yValidation, validationRaw)];
   let bestIteration = 0;
   let bestLoss = validationLoss[0] ?? Infinity;
-  for (let round = 0; round < p.iterations; round++) {
-    const tree = grower.grow(g, h, raw);
-    if (tree.feature[0] === -1) break;
-    trees.push(tree);
-    trainLoss.push(meanLossAndGradients(p.task, yTrain, raw, g, h));
-    if (validation === null || yValidation === null) continue;
-    addTreeScores(tree, validation, validationRaw);
-    const current = loss.meanLoss(yValidation, validationRaw);
-    validationLoss.push(current);
-    if (current < bestLoss - EARLY_STOPPING_TOLERANCE * Math.abs(bestLoss)) {
-      bestLoss = current;
-      bestIteration = trees.length;
-    } else if (trees.length - bestIteration >= p.earlyStoppingRounds!) {
-      break;
+  try {
+    grower.raw.fill(initScore);
+    // Each round's training loss comes with the gradients of the next round (both at the same scores).
+    trainLoss.push(grower.gradients(yTrain));
+    for (let round = 0; round < p.iterations; round++) {
+      const tree = grower.grow();
+      if (tree.feature[0] === -1) break;
+      trees.push(tree);
+      trainLoss.push(grower.gradients(yTrain));
+      if (validation === null || yValidation === null) continue;
+      addTreeScores(tree, validation, validationRaw);
+      const current = loss.meanLoss(yValidation, validationRaw);
+      validationLoss.push(current);
+      if (current < bestLoss - EARLY_STOPPING_TOLERANCE * Math.abs(bestLoss)) {
+        bestLoss = current;
+        bestIteration = trees.length;
+      } else if (trees.length - bestIteration >= p.earlyStoppingRounds!) {
+        break;
+      }
     }
+  } finally {
+    grower.close();
   }
   if (validation === null) bestIteration = trees.length;
   const kept = trees.slice(0, bestIteration);

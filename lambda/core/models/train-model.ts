@@ -19,8 +19,17 @@ export class UnsupportedAlgorithmError extends Error {
   }
 }
 
+/** How to run a training, without changing the model. */
+export interface TrainOptions {
+  /**
+   * Threads a GBDT fit may use (the model is the same for any count).
+   * @default - the machine's available parallelism, capped (see `GbdtParams.threads`)
+   */
+  readonly threads?: number;
+}
+
 /** Train the model the config's `model` section names. */
-export function trainModel(dataset: Dataset, model: PlatformConfig['model'], task: 'regression' | 'binary'): TrainedModel {
+export function trainModel(dataset: Dataset, model: PlatformConfig['model'], task: 'regression' | 'binary', options: TrainOptions = {}): TrainedModel {
   const p = model.params;
   if (model.algorithm === 'gbdt') {
     return {
@@ -37,6 +46,7 @@ export function trainModel(dataset: Dataset, model: PlatformConfig['model'], tas
         ...(p.earlyStoppingRounds !== undefined ? { earlyStoppingRounds: p.earlyStoppingRounds } : {}),
         validationFraction: p.validationFraction,
         seed: p.seed,
+        ...(options.threads !== undefined ? { threads: options.threads } : {}),
       }),
     };
   }

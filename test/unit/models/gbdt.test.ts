@@ -210,6 +210,25 @@ describe('trainGbdt: early stopping and determinism', () => {
     expect(other).not.toBe(first);
   });
 
+  test.each<[string, GbdtParams]>([
+    ['regression', { ...TYPICAL, iterations: 8, maxLeaves: 31, minSamplesLeaf: 20 }],
+    ['binary', { ...TYPICAL, task: 'binary', iterations: 8, maxLeaves: 31, minSamplesLeaf: 20 }],
+  ])('%s: worker threads share the row loops and the model is the same for 1, 2 and 3 threads', (_task, params) => {
+    // Prepare: enough rows that histograms, partitions and gradients are split into blocks and shared.
+    const data = synthetic(90_000, 21, (a, b, c, noise) => (params.task === 'binary' ? Number(a * b + c * 3 + noise * 20 > 30) : a * b + c * 3 + noise * 20));
+    const a = data.x.features[0]!;
+    if (a.kind === 'numeric') for (let i = 0; i < a.values.length; i += 11) a.values[i] = NaN;
+    // Act
+    const one = trainGbdt(data, { ...params, threads: 1 });
+    const two = trainGbdt(data, { ...params, threads: 2 });
+    const three = trainGbdt(data, { ...params, threads: 3 });
+    // Assess
+    expect(one.trees).toHaveLength(8);
+    expect(one.trainLoss.at(-1)).toBeLessThan(one.trainLoss[0]!);
+    expect(JSON.stringify(two)).toBe(JSON.stringify(one));
+    expect(JSON.stringify(three)).toBe(JSON.stringify(one));
+  });
+
   test('a JSON round trip predicts identically, missing values and unseen codes included', () => {
     // Prepare
     const data = synthetic(2_000, 13, (a, b, c, noise) => (a > 5 ? b : -b) + c * 2 + noise);
@@ -302,6 +321,8 @@ describe('validation', () => {
     ['earlyStoppingRounds', { earlyStoppingRounds: 0 }, /earlyStoppingRounds must be an integer >= 1; got 0/],
     ['validationFraction', { earlyStoppingRounds: 2, validationFraction: 1 }, /validationFraction must be a number in \(0, 1\) when earlyStoppingRounds is set; got 1/],
     ['seed', { seed: 1.5 }, /seed must be an integer; got 1.5/],
+    ['threads', { threads: 0 }, /threads must be an integer in 1…64; got 0/],
+    ['threads', { threads: 1.5 }, /threads must be an integer in 1…64; got 1.5/],
   ])('an invalid %s is refused, naming the value', (_field, override, message) => {
     // Prepare
     const params = { ...ONE_STEP, ...override };

@@ -26,10 +26,11 @@ import S3rver from 's3rver';
 import type { PlatformConfig } from '../config/schema';
 import { createS3Client } from '../lambda/aws/clients';
 import { buildApp } from '../lib/platform';
-import { LOCAL_ACCOUNT, LOCAL_REGION, LocalAssembly, type LocalFunction, type StackTemplate } from './cloud-assembly';
+import { LOCAL_ACCOUNT, LOCAL_REGION, LocalAssembly, type LocalFunction, type LocalRule, type StackTemplate } from './cloud-assembly';
 import { AlarmEvaluator, parseMetricAlarm } from './alarms';
 import { parseEventPattern, type EventPattern } from './event-pattern';
 import { MetricStore, parseEmfDocument } from './metrics';
+import { parseSchedule, type Schedule } from './schedule';
 import { captureHandlerOutput } from './log-capture';
 import { SageMakerStandIn } from './sagemaker-stand-in';
 import { StepFunctionsEndpoint, type LocalExecution } from './stepfunctions-endpoint';
@@ -185,14 +186,6 @@ export function objectCreatedEvent(record: S3NotificationRecord): Record<string,
   };
 }
 
-/** Milliseconds of a `rate(…)` schedule, or undefined for a cron schedule. */
-export function rateMs(expression: string): number | undefined {
-  const match = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
-  if (!match) return undefined;
-  const unit = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 }[match[2] as 'minute'];
-  return Number(match[1]) * unit;
-}
-
 /** A running local platform. */
 export class LocalPlatform {
   /** The resolved templates. */
@@ -218,6 +211,9 @@ export class LocalPlatform {
   /** The synthesized alarms, evaluated on {@link LocalPlatform.metrics}; state changes go to the rules. */
   alarms?: AlarmEvaluator;
   private readonly patterns = new Map<string, EventPattern>();
+  /** The schedules' clock (ms since the epoch, whole minutes), advanced by {@link LocalPlatform.advanceClock}. */
+  private clockMs = Math.floor(Date.now() / 60_000) * 60_000;
+  private readonly schedules: Array<{ ruleId: string; targets: LocalRule['targets']; schedule: Schedule; last: number }> = [];
   /** Where the handlers' structured log lines go (one JSON line each, as in their CloudWatch log streams). */
   readonly logFile: string;
 
@@ -331,14 +327,44 @@ export class LocalPlatform {
     }
     for (const rule of this.assembly.rules) {
       if (!rule.enabled || !rule.scheduleExpression) continue;
-      const ms = rateMs(rule.scheduleExpression);
-      if (ms === undefined) {
-        this.log(`rule ${rule.logicalId}: schedule ${rule.scheduleExpression} is not run locally (only rate(…) schedules are)`);
-        continue;
+      try {
+        this.schedules.push({ ruleId: rule.logicalId, targets: rule.targets, schedule: parseSchedule(rule.scheduleExpression), last: this.clockMs });
+        this.log(`rule ${rule.logicalId}: ${rule.scheduleExpression} on the local clock${this.options.clockSpeed ? ` (${this.options.clockSpeed}× real time)` : ''}`);
+      } catch (error) {
+        this.log(`rule ${rule.logicalId}: ${(error as Error).message}; the rule does not run locally`);
       }
-      const every = Math.max(1000, ms / (this.options.clockSpeed ?? 1));
-      this.timers.push(setInterval(() => this.deliver(rule.logicalId, rule.targets, { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }), every));
-      this.log(`rule ${rule.logicalId}: ${rule.scheduleExpression} runs every ${(every / 1000).toFixed(0)} s`);
+    }
+    if (this.schedules.length > 0) {
+      // The schedules' clock moves a minute per tick: once a real minute, or faster with the clock speed.
+      this.timers.push(setInterval(() => this.advanceClock(1), Math.max(50, 60_000 / (this.options.clockSpeed ?? 1))));
+    }
+  }
+
+  /**
+   * Move the schedules' clock on by whole minutes, delivering each scheduled event that falls due (in
+   * EventBridge's "Scheduled Event" shape) — what the clock's timer does once a (sped-up) minute.
+   */
+  advanceClock(minutes: number): void {
+    for (let m = 0; m < minutes; m++) {
+      this.clockMs += 60_000;
+      const time = new Date(this.clockMs);
+      for (const entry of this.schedules) {
+        const { rateMs, firesAt } = entry.schedule;
+        const due = rateMs !== undefined ? this.clockMs - entry.last >= rateMs : firesAt!(time);
+        if (!due) continue;
+        entry.last = this.clockMs;
+        this.deliver(entry.ruleId, entry.targets, {
+          version: '0',
+          id: randomUUID(),
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          account: LOCAL_ACCOUNT,
+          time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          region: LOCAL_REGION,
+          resources: [`arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${entry.ruleId}`],
+          detail: {},
+        });
+      }
     }
   }
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { CfnRule, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
+import { CfnRule, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -191,6 +191,32 @@ describe('the synthesized definitions drive local behaviour', () => {
       expect(retrain).toBeDefined();
       await retrain!.done;
       expect(retrain!.status).toBe('SUCCEEDED');
+    } finally {
+      await platform.stop();
+    }
+  });
+
+  test('a scheduled rule runs on the local clock: advanced 45 minutes, rate(30 minutes) fires once, with the target input', async () => {
+    const config = configAtLevel(1, { dataset: { ...configAtLevel(1).dataset, rowCount: { min: 100 } } });
+    const templates = synthesizeEnvironment(config, (app) => {
+      const machine = app.node.findAll().find((c): c is StateMachine => c instanceof StateMachine)!;
+      new Rule(Stack.of(machine), 'Nightly', {
+        schedule: Schedule.rate(Duration.minutes(30)),
+        targets: [new SfnStateMachine(machine, { input: RuleTargetInput.fromObject({ runId: 'scheduled-1', bucket: 'flights-level1-data-databucket', key: 'incoming/flights.csv', trigger: 'manual' }) })],
+      });
+    });
+    const platform = await LocalPlatform.start({ config, dir: join(dir, 'schedule'), templates });
+    try {
+      await platform.s3.send(new PutObjectCommand({ Bucket: platform.buckets.data, Key: 'incoming/flights.csv', Body: flightsCsv(flights(3_000)) }));
+
+      platform.advanceClock(45);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      const executions = [...platform.stepFunctions.executions.values()];
+      expect(executions).toHaveLength(1);
+      expect(JSON.parse(executions[0]!.input)).toMatchObject({ runId: 'scheduled-1' });
+      await executions[0]!.done;
+      expect(executions[0]!.status).toBe('SUCCEEDED');
     } finally {
       await platform.stop();
     }

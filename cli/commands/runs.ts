@@ -9,7 +9,7 @@ import { ArtifactNotFoundError } from '../../lambda/core/stages/artifact-store';
 import type { ValidationReport } from '../../lambda/core/validation/report';
 import { s3ArtifactStore } from '../../lambda/aws/s3-artifact-store';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
-import { EXIT, UsageError } from '../errors';
+import { EXIT } from '../errors';
 import { colour, type Output } from '../output';
 
 /** Read every run record of a bucket, newest first. */
@@ -66,8 +66,10 @@ export async function runShowCommand(client: S3Client, artifactBucket: string, r
   try {
     record = await store.getJson<RunRecord>(runRecordKey(runId));
   } catch (error) {
-    if (error instanceof ArtifactNotFoundError) throw new UsageError(`run ${runId} not found in s3://${artifactBucket}/${ARTIFACT_PREFIX.runs} (list them with: mlops runs)`);
-    throw error;
+    if (!(error instanceof ArtifactNotFoundError)) throw error;
+    // Not found is an answer, not a usage error: exit 1, as report and models show do.
+    output.err(`mlops: run ${runId} not found in s3://${artifactBucket}/${ARTIFACT_PREFIX.runs} (list them with: mlops runs)`);
+    return EXIT.failed;
   }
   if (options.json) {
     output.out(JSON.stringify(record, null, 2));

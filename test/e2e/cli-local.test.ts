@@ -111,7 +111,7 @@ describe('--local', () => {
       expect(shown.stdout).toMatch(/approved {3}by tester: report reviewed$/m);
 
       const missing = await mlops('runs', 'show', 'run-nope', ...at);
-      expect(missing.code).toBe(2);
+      expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/run run-nope not found in s3:\/\/flights-dev-data-artifactbucket\/runs\//);
     } finally {
       stop();

@@ -174,12 +174,14 @@ describe('mlops runs', () => {
 
     // Act
     const code = await runShowCommand(s3.client, ARTIFACTS, 'run-a', {}, output);
-    const missing = runShowCommand(s3.client, ARTIFACTS, 'run-zzz', {}, capture());
+    const missingOutput = capture();
+    const missing = await runShowCommand(s3.client, ARTIFACTS, 'run-zzz', {}, missingOutput);
 
     // Assess
     expect(code).toBe(0);
     expect(output.stdout.join('\n')).toMatch(/train +succeeded +2\.5 s/);
     expect(output.stdout.join('\n')).toMatch(/metrics: rmse 30\.150/);
-    await expect(missing).rejects.toThrow(/run run-zzz not found in s3:\/\/flights-dev-artifacts-x\/runs\/ \(list them with: mlops runs\)/);
+    expect(missing).toBe(1);
+    expect(missingOutput.stderr.join('\n')).toMatch(/run run-zzz not found in s3:\/\/flights-dev-artifacts-x\/runs\/ \(list them with: mlops runs\)/);
   });
 });

@@ -9,7 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { PlatformConfig } from '../config/schema';
 import { createS3Client } from '../lambda/aws/clients';
-import { LOCAL_CREDENTIALS } from '../local/platform';
+import { LOCAL_CREDENTIALS } from '../local/identity';
 import { findEnvironment, type DeployedEnvironment } from './aws/environment';
 import { defaultLocalDir, readEndpoints } from './local-endpoints';
 

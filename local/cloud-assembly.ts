@@ -23,9 +23,9 @@ export interface StackTemplate {
   };
 }
 
-/** The local account and region every ARN is made in. */
-export const LOCAL_ACCOUNT = '000000000000';
-export const LOCAL_REGION = 'us-east-1';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './identity';
+
+export { LOCAL_ACCOUNT, LOCAL_REGION } from './identity';
 
 const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
   'AWS::Partition': 'aws',

@@ -26,6 +26,7 @@ import S3rver from 's3rver';
 import type { PlatformConfig } from '../config/schema';
 import { createS3Client } from '../lambda/aws/clients';
 import { buildApp } from '../lib/platform';
+import { LOCAL_CREDENTIALS } from './identity';
 import { LOCAL_ACCOUNT, LOCAL_REGION, LocalAssembly, type LocalFunction, type LocalRule, type StackTemplate } from './cloud-assembly';
 import { AlarmEvaluator, parseMetricAlarm } from './alarms';
 import { parseEventPattern, type EventPattern } from './event-pattern';
@@ -37,8 +38,7 @@ import { StepFunctionsEndpoint, type LocalExecution } from './stepfunctions-endp
 
 const REPO_ROOT = resolve(__dirname, '..');
 
-/** The credentials s3rver accepts (the local Step Functions endpoint ignores them). */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export { LOCAL_CREDENTIALS } from './identity';
 
 /** A Lambda handler as the platform calls it. */
 export type LocalHandler = (event: unknown) => Promise<unknown>;

@@ -5,8 +5,8 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { existsSync, statSync } from 'node:fs';
 import type { PlatformConfig } from '../../config/schema';
-import { LOCAL_REGION } from '../../local/cloud-assembly';
-import { LocalPlatform, LOCAL_CREDENTIALS, type LocalPlatformOptions } from '../../local/platform';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/identity';
+import type { LocalPlatform, LocalPlatformOptions } from '../../local/platform';
 import type { DeployedEnvironment } from '../aws/environment';
 import { EXIT, UsageError } from '../errors';
 import { defaultLocalDir, endpointsPath, removeEndpoints, runningEndpoints, writeEndpoints } from '../local-endpoints';
@@ -23,6 +23,14 @@ export interface LocalCommandOptions {
   /** Schedules run this many times faster. */
   readonly clockSpeed?: number;
   readonly json?: boolean;
+}
+
+/** Start the local platform, loading it (CDK, s3rver, the ASL interpreter) only when a command needs it. */
+async function startPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
+  // A require at the point of use (the CLI runs as CommonJS): other commands never load the platform.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LocalPlatform } = require('../../local/platform') as typeof import('../../local/platform');
+  return LocalPlatform.start(options);
 }
 
 function platformOptions(config: PlatformConfig, options: LocalCommandOptions, output: Output, port: number): LocalPlatformOptions {
@@ -50,7 +58,7 @@ export async function localUpCommand(config: PlatformConfig, options: LocalComma
   if (running) {
     throw new UsageError(`the local platform for ${running.environment} is already running in ${dir} (process ${running.pid}, S3 at ${running.s3.endpoint}): use it with --local, or stop it first`);
   }
-  const platform = await LocalPlatform.start(platformOptions(config, options, output, 4569));
+  const platform = await startPlatform(platformOptions(config, options, output, 4569));
   try {
     writeEndpoints(dir, {
       name: config.name,
@@ -79,7 +87,7 @@ export async function localUpCommand(config: PlatformConfig, options: LocalComma
 /** `mlops local run FILE`: exit 0 if the run succeeded (registered or gate-rejected), 1 if it failed, 2 on usage errors. */
 export async function localRunCommand(file: string, config: PlatformConfig, options: LocalCommandOptions, output: Output): Promise<number> {
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
-  const platform = await LocalPlatform.start(platformOptions(config, options, output, 0));
+  const platform = await startPlatform(platformOptions(config, options, output, 0));
   const sfn = new SFNClient({ endpoint: platform.env.AWS_ENDPOINT_URL_SFN!, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   try {
     let runId = '';

@@ -1,0 +1,193 @@
+/**
+ * The predict endpoint's HTTP semantics, independent of where it runs (Lambda Function URL, the local
+ * platform's HTTP server): method, content type, body size and encoding, JSON, the request envelope and
+ * records, the model, the answer, and which requests are captured. Returns the response and what the
+ * caller must do after it (write the capture, emit the metrics); performs no I/O besides the model
+ * provider it is given.
+ *
+ * Status codes: 200; 400 for any request the model cannot answer (each problem naming the instance, the
+ * field and the expectation); 405 for a method other than POST; 413 for a body over
+ * {@link MAX_BODY_BYTES}; 415 for a content type other than `application/json`; 503 while there is no
+ * model to serve; 501 when the registered model needs a SageMaker serving engine; 500 otherwise.
+ */
+import { captureKey, captureLine, isCaptured } from './capture';
+import { BadRequestError, MethodNotAllowedError, PayloadTooLargeError, ServingError, UnsupportedMediaTypeError, type FieldProblem, type ServingErrorKind } from './errors';
+import type { ServingModel } from './model-cache';
+import { predict } from './predict';
+import { assertRecords, parsePredictRequest } from './request';
+
+/**
+ * Largest request body accepted, in bytes after base64 decoding: 256 KiB. A Function URL takes up to
+ * 6 MB, but a predict request is records of a few hundred bytes (100 flights ≈ 10 KB): a larger body is
+ * a client mistake, and parsing it would cost memory and time before the batch limit could refuse it.
+ */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** An HTTP request as the predict path needs it (a Function URL event, payload format 2.0, maps to it). */
+export interface HttpRequest {
+  readonly method: string;
+  /** Header names in lower case (as Function URLs deliver them). */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body?: string;
+  readonly isBase64Encoded: boolean;
+}
+
+/** An HTTP response (the Function URL result shape). */
+export interface HttpResponse {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** The body of a 200. */
+export interface PredictResponseBody {
+  readonly requestId: string;
+  readonly modelVersion: number;
+  readonly predictions: number[];
+  /** Binary tasks: `[p(0), p(1)]` per record; the prediction is 1 when p(1) ≥ 0.5. */
+  readonly probabilities?: number[][];
+  /** Fields ignored under `dataset.unknownColumns: 'warn'`. */
+  readonly warnings?: readonly string[];
+}
+
+/** The body of an error response. */
+export interface ErrorResponseBody {
+  readonly requestId: string;
+  readonly error: ServingErrorKind;
+  readonly message: string;
+  /** 400 on records: each problem (instance, field, expected, received). */
+  readonly problems?: readonly FieldProblem[];
+  readonly modelVersion?: number;
+}
+
+/** What one request came to: the response, and what to record about it. */
+export interface PredictOutcome {
+  readonly response: HttpResponse;
+  /** `ok`, or the kind of error. */
+  readonly kind: 'ok' | ServingErrorKind;
+  /** The version that answered (or would have), when a model was loaded. */
+  readonly modelVersion?: number;
+  /** Records predicted (0 on error). */
+  readonly predictions: number;
+  /** Present when this request is captured: the object to write. */
+  readonly capture?: { readonly key: string; readonly body: string };
+  /** The error, for the caller to log (unexpected errors in particular). */
+  readonly error?: Error;
+}
+
+/** What {@link servePredict} needs besides the request. */
+export interface ServeOptions {
+  /** The request id returned to the client and used in the capture key: must match `SAFE_REQUEST_ID` (a captured request with another id is a 500). */
+  readonly requestId: string;
+  /** The model to answer with (the {@link ModelCache}). */
+  readonly model: () => Promise<ServingModel>;
+  /** `serving.maxBatch`. */
+  readonly maxBatch: number;
+  /** `serving.capturePercent`. */
+  readonly capturePercent: number;
+  /** The time of the answer (capture key and record). @default - now */
+  readonly now?: Date;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+/** Answer one predict request. Never throws: every failure becomes a response. */
+export async function servePredict(request: HttpRequest, options: ServeOptions): Promise<PredictOutcome> {
+  const { requestId } = options;
+  let modelVersion: number | undefined;
+  try {
+    const body = readJsonBody(request);
+    // The envelope is checked before the model is needed, so a malformed request is a 400 even when
+    // there is nothing to serve.
+    const parsed = parsePredictRequest(body, { maxBatch: options.maxBatch });
+    const model = await options.model();
+    modelVersion = model.version;
+    const warnings = assertRecords(parsed.instances, model.contract);
+    const result = predict(model.model, model.spec, parsed.instances, model.version);
+    const answer: PredictResponseBody = {
+      requestId,
+      modelVersion: model.version,
+      predictions: result.predictions,
+      ...(result.probabilities ? { probabilities: result.probabilities } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
+    const now = options.now ?? new Date();
+    const capture = isCaptured(requestId, options.capturePercent)
+      ? {
+          key: captureKey(requestId, now),
+          body: captureLine({
+            requestId,
+            at: now.toISOString(),
+            modelVersion: model.version,
+            request: { instances: parsed.instances },
+            response: { predictions: result.predictions, ...(result.probabilities ? { probabilities: result.probabilities } : {}) },
+          }),
+        }
+      : undefined;
+    return {
+      response: { statusCode: 200, headers: { ...JSON_HEADERS, 'x-request-id': requestId, 'x-model-version': String(model.version) }, body: JSON.stringify(answer) },
+      kind: 'ok',
+      modelVersion: model.version,
+      predictions: result.predictions.length,
+      ...(capture ? { capture } : {}),
+    };
+  } catch (error) {
+    const known = error instanceof ServingError;
+    const kind: ServingErrorKind = known ? error.kind : 'Internal';
+    const body: ErrorResponseBody = {
+      requestId,
+      error: kind,
+      // An unexpected error's message may name buckets and keys: the client gets the request id to quote.
+      message: known ? error.message : `internal error; quote request id ${requestId}`,
+      ...(error instanceof BadRequestError && error.problems.length > 0 ? { problems: error.problems } : {}),
+      ...(modelVersion !== undefined ? { modelVersion } : {}),
+    };
+    const headers: Record<string, string> = { ...JSON_HEADERS, 'x-request-id': requestId };
+    if (error instanceof MethodNotAllowedError) headers.allow = 'POST';
+    return {
+      response: { statusCode: known ? error.statusCode : 500, headers, body: JSON.stringify(body) },
+      kind,
+      ...(modelVersion !== undefined ? { modelVersion } : {}),
+      predictions: 0,
+      error: error instanceof Error ? error : new Error(String(error)),
+    };
+  }
+}
+
+/** The media type of a Content-Type header value, lower case, without parameters. */
+function mediaType(contentType: string | undefined): string | undefined {
+  return contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
+}
+
+/**
+ * The request body as parsed JSON, after the HTTP checks in order: method (405), content type (415),
+ * size (413), encoding and JSON syntax (400).
+ */
+export function readJsonBody(request: HttpRequest): unknown {
+  const method = request.method.toUpperCase();
+  if (method !== 'POST') throw new MethodNotAllowedError(`method ${method} is not allowed: send POST with a JSON body`);
+  const contentType = request.headers['content-type'];
+  const type = mediaType(contentType);
+  if (type !== 'application/json') {
+    throw new UnsupportedMediaTypeError(`content-type must be application/json, got ${contentType === undefined ? 'none' : JSON.stringify(contentType)}`);
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1];
+  if (charset !== undefined && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
+    throw new UnsupportedMediaTypeError(`content-type charset must be utf-8, got ${JSON.stringify(charset)}`);
+  }
+  const raw = request.body ?? '';
+  const bytes = request.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(`the body is ${bytes.length} bytes; at most ${MAX_BODY_BYTES} (256 KiB) are accepted — split the batch`);
+  if (bytes.length === 0) throw new BadRequestError('the body is empty: send one record {"column": value, …} or a batch {"instances": [record, …]}');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw new BadRequestError(`the body is not valid UTF-8${request.isBase64Encoded ? ' after base64 decoding' : ''}`, [], { cause: error });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BadRequestError(`the body is not valid JSON: ${(error as Error).message}`, [], { cause: error });
+  }
+}

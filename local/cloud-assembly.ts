@@ -80,6 +80,14 @@ export interface LocalRule {
   readonly enabled: boolean;
 }
 
+/** A Lambda Function URL: the function it fronts and its auth type. */
+export interface LocalFunctionUrl {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly targetArn: string;
+  readonly authType: string;
+}
+
 /** A CloudWatch alarm's properties, resolved. */
 export interface LocalAlarm {
   readonly stackName: string;
@@ -93,6 +101,7 @@ export class LocalAssembly {
   readonly stateMachines: LocalStateMachine[] = [];
   readonly rules: LocalRule[] = [];
   readonly alarms: LocalAlarm[] = [];
+  readonly functionUrls: LocalFunctionUrl[] = [];
   /** Every bucket: its local name, and whether it sends its object events to EventBridge. */
   readonly buckets: Array<{ readonly stackName: string; readonly logicalId: string; readonly name: string; readonly eventBridge: boolean }> = [];
 
@@ -145,6 +154,14 @@ export class LocalAssembly {
             });
             break;
           }
+          case 'AWS::Lambda::Url':
+            this.functionUrls.push({
+              stackName: stack.stackName,
+              logicalId: id,
+              targetArn: this.resolve(stack.stackName, p.TargetFunctionArn!, `${id}.TargetFunctionArn`),
+              authType: this.resolve(stack.stackName, p.AuthType ?? 'NONE', `${id}.AuthType`),
+            });
+            break;
           case 'AWS::CloudWatch::Alarm':
             this.alarms.push({ stackName: stack.stackName, logicalId: id, properties: this.resolveDeep(stack.stackName, p, id) as Record<string, unknown> });
             break;

@@ -32,6 +32,7 @@ import { AlarmEvaluator, parseMetricAlarm } from './alarms';
 import { parseEventPattern, type EventPattern } from './event-pattern';
 import { MetricStore, parseEmfDocument } from './metrics';
 import { parseSchedule, type Schedule } from './schedule';
+import { FunctionUrlServer } from './function-url-server';
 import { captureHandlerOutput } from './log-capture';
 import { SageMakerStandIn } from './sagemaker-stand-in';
 import { StepFunctionsEndpoint, type LocalExecution } from './stepfunctions-endpoint';
@@ -211,6 +212,9 @@ export class LocalPlatform {
   /** The synthesized alarms, evaluated on {@link LocalPlatform.metrics}; state changes go to the rules. */
   alarms?: AlarmEvaluator;
   private readonly patterns = new Map<string, EventPattern>();
+  /** Each Function URL of the templates (by logical id) → its local URL. */
+  readonly functionUrls = new Map<string, string>();
+  private readonly urlServers: FunctionUrlServer[] = [];
   /** The schedules' clock (ms since the epoch, whole minutes), advanced by {@link LocalPlatform.advanceClock}. */
   private clockMs = Math.floor(Date.now() / 60_000) * 60_000;
   private readonly schedules: Array<{ ruleId: string; targets: LocalRule['targets']; schedule: Schedule; last: number }> = [];
@@ -292,6 +296,7 @@ export class LocalPlatform {
       log: (line) => appendFileSync(platform.logFile, `${line}\n`),
     });
     platform.bind();
+    await platform.serveFunctionUrls();
     server.on('event', (event: { Records: S3NotificationRecord[] }) => platform.onS3Event(event));
     platform.log(`S3 ${s3Endpoint} (data in ${join(options.dir, 's3')}): ${assembly.buckets.map((b) => b.name).join(', ')}`);
     platform.log(`Step Functions ${sfnEndpoint}: ${machines.map((m) => m.logicalId).join(', ')}`);
@@ -365,6 +370,19 @@ export class LocalPlatform {
           detail: {},
         });
       }
+    }
+  }
+
+  /** Serve every Function URL of the templates on 127.0.0.1, each in front of its function's handler. */
+  private async serveFunctionUrls(): Promise<void> {
+    for (const url of this.assembly.functionUrls) {
+      const handler = this.handlers.get(url.targetArn);
+      if (!handler) throw new Error(`Function URL ${url.logicalId} fronts ${url.targetArn}, which is not a stage function of the templates`);
+      const server = new FunctionUrlServer(handler, (error) => this.log(`Function URL ${url.logicalId}: the handler threw ${error.name}: ${error.message} (the client got 502)`));
+      this.urlServers.push(server);
+      const local = await server.listen();
+      this.functionUrls.set(url.logicalId, local);
+      this.log(`Function URL ${url.logicalId} (${this.functionOf(url.targetArn)?.handler ?? url.targetArn}): ${local}${url.authType === 'AWS_IAM' ? ' (AWS_IAM auth is not checked locally)' : ''}`);
     }
   }
 
@@ -461,6 +479,7 @@ export class LocalPlatform {
     for (const timer of this.timers) clearInterval(timer);
     await Promise.allSettled([...this.inflight]);
     this.restoreOutput?.();
+    await Promise.all(this.urlServers.map((server) => server.close()));
     await this.stepFunctions.close();
     this.s3.destroy();
     await this.server.close();

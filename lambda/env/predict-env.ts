@@ -45,7 +45,7 @@ export function predictEnvironment(
   config: Pick<PlatformConfig, 'name' | 'environment' | 'dataset' | 'serving'>,
   artifactBucket: string,
   options: { readonly modelVersion?: number } = {},
-): Record<string, string> {
+): z.input<typeof predictEnvSchema> & Record<string, string> {
   return {
     ARTIFACT_BUCKET: artifactBucket,
     PLATFORM_NAME: config.name,

@@ -45,10 +45,11 @@ export const DEFAULT_STAGE_TIMEOUT = Duration.minutes(1);
 export const DEFAULT_STAGE_MEMORY = Size.mebibytes(512);
 
 /**
- * A Lambda environment contract: a zod schema whose parsed output maps variable names to strings. The same
- * schema is imported by the handler, which parses `process.env` with it once at module scope.
+ * A Lambda environment contract: a zod schema whose parsed output maps variable names to values (strings,
+ * or numbers and booleans the schema coerces). The same schema is imported by the handler, which parses
+ * `process.env` with it once at module scope.
  */
-export type EnvironmentSchema = z.ZodType<Record<string, string>>;
+export type EnvironmentSchema = z.ZodType<Record<string, string | number | boolean | undefined>>;
 
 /** Properties of a {@link StageFunction}. */
 export interface StageFunctionProps<S extends EnvironmentSchema> {
@@ -178,7 +179,10 @@ export class StageFunction<S extends EnvironmentSchema = EnvironmentSchema> exte
       throw new StageFunctionEnvironmentError(`${this.node.path}: environment does not match its schema: ${problems.join('; ')}`, { cause: parsed.error });
     }
     // Source maps are only read by Node when asked to; without this traces point into the minified bundle.
-    this.variables = { ...parsed.data, NODE_OPTIONS: '--enable-source-maps' };
+    // Lambda environment variables are strings: a schema that coerces (numbers, booleans) is given its
+    // parsed values back as text, defaults included; the handler parses them with the same schema.
+    const text = Object.fromEntries(Object.entries(parsed.data).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]])));
+    this.variables = { ...text, NODE_OPTIONS: '--enable-source-maps' };
     this.checkEnvironmentSize();
 
     this.logGroup = new LogGroup(this, 'LogGroup', {

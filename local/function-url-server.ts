@@ -1,0 +1,113 @@
+/**
+ * A Lambda Function URL served on 127.0.0.1: each HTTP request becomes the event Lambda sends a function
+ * behind a URL (payload format 2.0), and the handler's answer becomes the HTTP response the way Lambda
+ * maps it — a `{statusCode, headers, body, isBase64Encoded, cookies}` object as given; any other value as
+ * a 200 JSON body; a thrown error as 502 "Internal Server Error". `AWS_IAM` auth is not enforced locally
+ * (no SigV4 check), as IAM is not enforced anywhere on the local platform.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LOCAL_ACCOUNT } from './identity';
+
+/** A Lambda handler as the local platform calls it. */
+export type UrlHandler = (event: unknown) => Promise<unknown>;
+
+/** Content types whose bodies Lambda passes as text; any other body is base64-encoded. */
+const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
+
+/** The Function URL event (payload format 2.0) for one HTTP request. */
+export function functionUrlEvent(req: IncomingMessage, body: Buffer, domainName: string): Record<string, unknown> {
+  const url = new URL(req.url ?? '/', `http://${domainName}`);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  const contentType = headers['content-type'] ?? '';
+  const text = body.length === 0 || TEXT_TYPES.test(contentType);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    ...(req.headers.cookie ? { cookies: req.headers.cookie.split(/;\s*/) } : {}),
+    headers,
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: LOCAL_ACCOUNT,
+      apiId: 'local',
+      domainName,
+      domainPrefix: domainName.split('.')[0],
+      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 ? { body: text ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: body.length > 0 && !text,
+  };
+}
+
+/** Write a handler's result as Lambda maps it to the Function URL's HTTP response. */
+export function writeFunctionUrlResponse(res: ServerResponse, result: unknown): void {
+  const structured = result !== null && typeof result === 'object' && 'statusCode' in result;
+  if (!structured) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(typeof result === 'string' ? result : JSON.stringify(result ?? null));
+    return;
+  }
+  const r = result as { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean; cookies?: string[] };
+  res.writeHead(r.statusCode, { ...(r.headers ?? {}), ...(r.cookies?.length ? { 'set-cookie': r.cookies } : {}) });
+  res.end(r.body === undefined ? undefined : r.isBase64Encoded ? Buffer.from(r.body, 'base64') : r.body);
+}
+
+/** One Function URL on 127.0.0.1. */
+export class FunctionUrlServer {
+  private server?: Server;
+
+  /**
+   * @param onError told of each error the handler throws (the client gets Lambda's 502)
+   */
+  constructor(
+    private readonly handler: UrlHandler,
+    private readonly onError: (error: Error) => void = () => undefined,
+  ) {}
+
+  /** Listen on 127.0.0.1 (port 0: any free port); returns the URL. */
+  async listen(port = 0): Promise<string> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  }
+
+  /** Stop listening. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const event = functionUrlEvent(req, Buffer.concat(chunks), req.headers.host ?? '127.0.0.1');
+    try {
+      writeFunctionUrlResponse(res, await this.handler(event));
+    } catch (error) {
+      this.onError(error as Error);
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ Message: 'Internal Server Error' }));
+    }
+  }
+}

@@ -12,6 +12,7 @@ import { capabilitiesFor, type Capabilities } from './maturity';
 import { retentionDays } from './constructs/stage-function';
 import { DataStack } from './stacks/data-stack';
 import { PipelineStack } from './stacks/pipeline-stack';
+import { ServingStack } from './stacks/serving-stack';
 
 /** The platform's version (package.json), recorded as the code version in every model's lineage. */
 export const PLATFORM_VERSION: string = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -42,6 +43,8 @@ export class Platform {
   readonly data: DataStack;
   /** Stage functions and training pipeline; absent while it would hold no resource (see {@link PipelineStack.hasResources}). */
   readonly pipeline?: PipelineStack;
+  /** The inference endpoint; present when a deployment mode is on (see {@link ServingStack.hasResources}). */
+  readonly serving?: ServingStack;
   /** Every stack of this environment, in deployment order. */
   readonly stacks: readonly Stack[];
 
@@ -84,6 +87,18 @@ export class Platform {
         disposable: config.disposable,
       });
       stacks.push(this.pipeline);
+    }
+    if (ServingStack.hasResources(this.capabilities)) {
+      this.serving = new ServingStack(app, `${prefix}-serving`, {
+        ...common,
+        stackName: `${prefix}-serving`,
+        description: `${prefix}: inference endpoint (mlops-platform)`,
+        artifactBucket: this.data.artifactBucket,
+        config: { name: config.name, environment: config.environment, dataset: config.dataset, serving: config.serving },
+        logRetention: retentionDays(config.storage.logRetentionDays),
+        disposable: config.disposable,
+      });
+      stacks.push(this.serving);
     }
     this.stacks = stacks;
 

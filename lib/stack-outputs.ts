@@ -12,3 +12,6 @@ export const DATA_STACK_OUTPUTS = {
 
 /** Outputs of `<name>-<env>-pipeline`. */
 export const PIPELINE_STACK_OUTPUTS = { stateMachineArn: 'TrainingStateMachineArn' } as const;
+
+/** Outputs of `<name>-<env>-serving`. */
+export const SERVING_STACK_OUTPUTS = { predictUrl: 'PredictUrl' } as const;

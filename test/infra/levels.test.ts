@@ -85,8 +85,7 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
       [PLATFORM_TAGS.environment]: env,
       [PLATFORM_TAGS.maturityLevel]: String(level),
     });
-    const pipeline = [`flights-${env}-pipeline`];
-    expect(built.platform.stacks.map((s) => s.stackName)).toEqual([`flights-${env}-data`, ...pipeline]);
+    expect(built.platform.stacks.map((s) => s.stackName)).toEqual([`flights-${env}-data`, `flights-${env}-pipeline`, `flights-${env}-serving`]);
   });
 
   test('the customer-managed key rotates and has the env alias', () => {
@@ -212,7 +211,7 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
     test('level 0 has no validation gate: a pipeline stack without a validate stage', () => {
       expect(built.platform.capabilities.validationGate).toBe(false);
       expect(built.platform.pipeline?.validateStage).toBeUndefined();
-      expect(built.platform.stacks.map((s) => s.stackName)).toEqual(['flights-level0-data', 'flights-level0-pipeline']);
+      expect(built.platform.stacks.map((s) => s.stackName)).toEqual(['flights-level0-data', 'flights-level0-pipeline', 'flights-level0-serving']);
     });
     return;
   }

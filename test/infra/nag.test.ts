@@ -29,7 +29,7 @@ describe('cdk-nag AwsSolutions on every environment', () => {
   test('synthesizes every environment in config/', () => {
     expect(platforms.map((p) => p.config.environment)).toEqual(['dev', 'prod', 'staging']);
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(
-      ['flights-dev-data', 'flights-dev-pipeline', 'flights-prod-data', 'flights-prod-pipeline', 'flights-staging-data', 'flights-staging-pipeline'],
+      ['dev', 'prod', 'staging'].flatMap((env) => ['data', 'pipeline', 'serving'].map((part) => `flights-${env}-${part}`)),
     );
   });
 
@@ -75,6 +75,9 @@ describe('cdk-nag AwsSolutions on every environment', () => {
           (stage) => new RegExp(`^AwsSolutions-IAM5\\[Resource::<${stage}Function[0-9A-F]{8}\\.Arn>:\\*\\]$`),
         ),
       ]);
+      // The predict function reads its model's registry folder and writes captured requests.
+      expected.set(`flights-${env}-serving/Predict/Function`, ['AwsSolutions-L1']);
+      expected.set(`flights-${env}-serving/Predict/Role`, ['AwsSolutions-IAM5[Resource::*]', prefixGrant('ArtifactBucket', 'registry/flights'), prefixGrant('ArtifactBucket', 'capture')]);
       // The Distributed Map's child executions of this state machine (Describe/Stop, and Redrive by label).
       const executions = 'arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:\\{"Fn::Select":\\[6,\\{"Fn::Split":\\[":",\\{"Ref":"TrainingPipelineStateMachine[0-9A-F]{8}"\\}\\]\\}\\]\\}';
       expected.set(`flights-${env}-pipeline/TrainingPipeline/StateMachine/DistributedMapPolicy`, [

@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MetricSource } from './metrics';
+import { describeValue, isObject } from './json-value';
 
 /** The state of an alarm. */
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -98,7 +99,7 @@ export function parseMetricAlarm(logicalId: string, properties: unknown): Metric
   const fail = (field: string, problem: string): never => {
     throw new InvalidAlarmDefinitionError(logicalId, field, problem);
   };
-  if (!isObject(properties)) return fail('Properties', `must be an object, got ${describe(properties)}`);
+  if (!isObject(properties)) return fail('Properties', `must be an object, got ${describeValue(properties)}`);
   const p = properties;
   if (p.Metrics !== undefined) fail('Metrics', '(metric math) is not evaluated locally; only single-metric alarms are');
   if (p.ThresholdMetricId !== undefined) fail('ThresholdMetricId', '(anomaly detection) is not evaluated locally');
@@ -108,20 +109,20 @@ export function parseMetricAlarm(logicalId: string, properties: unknown): Metric
 
   const text = (field: string): string => {
     const value = p[field];
-    if (isObject(value)) return fail(field, `is an unresolved token ${describe(value)}; resolve the template's intrinsics first`);
-    if (typeof value !== 'string' || value === '') return fail(field, `must be a non-empty string, got ${describe(value)}`);
+    if (isObject(value)) return fail(field, `is an unresolved token ${describeValue(value)}; resolve the template's intrinsics first`);
+    if (typeof value !== 'string' || value === '') return fail(field, `must be a non-empty string, got ${describeValue(value)}`);
     return value;
   };
   const optionalText = (field: string): string | undefined => (p[field] === undefined ? undefined : text(field));
   // CloudFormation takes numbers as JSON numbers or numeric strings.
   const numeric = (field: string, value: unknown = p[field]): number => {
     const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-    if (typeof n !== 'number' || !Number.isFinite(n)) return fail(field, `must be a number, got ${describe(value)}`);
+    if (typeof n !== 'number' || !Number.isFinite(n)) return fail(field, `must be a number, got ${describeValue(value)}`);
     return n;
   };
   const positiveInteger = (field: string, value: unknown = p[field]): number => {
     const n = numeric(field, value);
-    if (!Number.isInteger(n) || n < 1) fail(field, `must be a positive integer, got ${describe(value)}`);
+    if (!Number.isInteger(n) || n < 1) fail(field, `must be a positive integer, got ${describeValue(value)}`);
     return n;
   };
 
@@ -129,10 +130,10 @@ export function parseMetricAlarm(logicalId: string, properties: unknown): Metric
   const extended = p.ExtendedStatistic;
   if ((statistic === undefined) === (extended === undefined)) fail('Statistic', 'or ExtendedStatistic is required, and not both');
   if (statistic !== undefined && (typeof statistic !== 'string' || !STATISTICS.has(statistic))) {
-    fail('Statistic', `must be one of ${[...STATISTICS].join(', ')}, got ${describe(statistic)}`);
+    fail('Statistic', `must be one of ${[...STATISTICS].join(', ')}, got ${describeValue(statistic)}`);
   }
   if (extended !== undefined && (typeof extended !== 'string' || !PERCENTILE.test(extended))) {
-    fail('ExtendedStatistic', `must be a percentile p0.0 to p100 (as p99 or p99.9), got ${describe(extended)}`);
+    fail('ExtendedStatistic', `must be a percentile p0.0 to p100 (as p99 or p99.9), got ${describeValue(extended)}`);
   }
 
   const period = positiveInteger('Period');
@@ -150,14 +151,14 @@ export function parseMetricAlarm(logicalId: string, properties: unknown): Metric
 
   const dimensions: Record<string, string> = {};
   const dimensionList = p.Dimensions ?? [];
-  if (!Array.isArray(dimensionList)) return fail('Dimensions', `must be a list of {Name, Value}, got ${describe(dimensionList)}`);
+  if (!Array.isArray(dimensionList)) return fail('Dimensions', `must be a list of {Name, Value}, got ${describeValue(dimensionList)}`);
   dimensionList.forEach((dimension: unknown, i) => {
     const at = `Dimensions[${i}]`;
-    if (!isObject(dimension)) return fail(at, `must be {Name, Value}, got ${describe(dimension)}`);
+    if (!isObject(dimension)) return fail(at, `must be {Name, Value}, got ${describeValue(dimension)}`);
     const { Name: name, Value: value } = dimension;
-    if (typeof name !== 'string' || name === '') return fail(`${at}.Name`, `must be a non-empty string, got ${describe(name)}`);
-    if (isObject(value)) return fail(`${at}.Value`, `is an unresolved token ${describe(value)}; resolve the template's intrinsics first`);
-    if (typeof value !== 'string') return fail(`${at}.Value`, `must be a string, got ${describe(value)}`);
+    if (typeof name !== 'string' || name === '') return fail(`${at}.Name`, `must be a non-empty string, got ${describeValue(name)}`);
+    if (isObject(value)) return fail(`${at}.Value`, `is an unresolved token ${describeValue(value)}; resolve the template's intrinsics first`);
+    if (typeof value !== 'string') return fail(`${at}.Value`, `must be a string, got ${describeValue(value)}`);
     if (Object.hasOwn(dimensions, name)) return fail(`${at}.Name`, `"${name}" is given twice`);
     dimensions[name] = value;
   });
@@ -324,15 +325,6 @@ function wasWere(count: number): string {
   return count === 1 ? 'was' : 'were';
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
 
 /** An alarm's state as CloudWatch reports it. */
 export interface AlarmState {

@@ -9,6 +9,7 @@
  * then matched against any number of events.
  */
 import { isIP } from 'node:net';
+import { describeValue, isObject } from './json-value';
 
 /** A pattern EventBridge's PutRule would reject; `path` names the offending place in the pattern. */
 export class InvalidEventPatternError extends Error {
@@ -78,7 +79,7 @@ export function parseEventPattern(pattern: string | object): EventPattern {
       throw new InvalidEventPatternError('$', `not valid JSON (${(error as Error).message})`);
     }
   }
-  if (!isObject(value)) throw new InvalidEventPatternError('$', `must be a JSON object, got ${describe(value)}`);
+  if (!isObject(value)) throw new InvalidEventPatternError('$', `must be a JSON object, got ${describeValue(value)}`);
   return new EventPattern(value, parseNode(value, ''));
 }
 
@@ -108,14 +109,14 @@ function parseNode(pattern: Record<string, unknown>, path: string): PatternNode 
     if (name === '$or') ors.push(parseOr(value, at));
     else if (Array.isArray(value)) fields.push({ name, leaf: parseLeaf(value, at) });
     else if (isObject(value)) fields.push({ name, node: parseNode(value, at) });
-    else throw new InvalidEventPatternError(at, `must be an array of match values or an object, got ${describe(value)}`);
+    else throw new InvalidEventPatternError(at, `must be an array of match values or an object, got ${describeValue(value)}`);
   }
   return { fields, ors };
 }
 
 function parseOr(value: unknown, path: string): PatternNode[] {
   if (!Array.isArray(value) || value.length < 2 || !value.every(isObject)) {
-    throw new InvalidEventPatternError(path, `$or must be an array of at least two pattern objects, got ${describe(value)}`);
+    throw new InvalidEventPatternError(path, `$or must be an array of at least two pattern objects, got ${describeValue(value)}`);
   }
   return value.map((alternative, i) => parseNode(alternative as Record<string, unknown>, `${path}[${i}]`));
 }
@@ -128,7 +129,7 @@ function parseLeaf(values: unknown[], path: string): Condition[] {
 function parseCondition(value: unknown, path: string): Condition {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return { kind: 'exact', value };
   if (typeof value === 'number') return { kind: 'exact', value: checkNumber(value, path) };
-  if (!isObject(value)) throw new InvalidEventPatternError(path, `a match value must be a string, number, boolean, null or operator object, got ${describe(value)}`);
+  if (!isObject(value)) throw new InvalidEventPatternError(path, `a match value must be a string, number, boolean, null or operator object, got ${describeValue(value)}`);
   const keys = Object.keys(value);
   if (keys.length !== 1) throw new InvalidEventPatternError(path, `an operator object must have exactly one key, got ${keys.length} (${keys.join(', ') || 'none'})`);
   const operator = keys[0] as string;
@@ -152,7 +153,7 @@ function parseCondition(value: unknown, path: string): Condition {
     case 'numeric':
       return { kind: 'numeric', test: numericTest(operand, at) };
     case 'exists':
-      if (typeof operand !== 'boolean') throw new InvalidEventPatternError(at, `exists takes true or false, got ${describe(operand)}`);
+      if (typeof operand !== 'boolean') throw new InvalidEventPatternError(at, `exists takes true or false, got ${describeValue(operand)}`);
       return { kind: 'exists', exists: operand };
     case 'cidr':
       return { kind: 'cidr', test: cidrTest(operand, at) };
@@ -169,7 +170,7 @@ function stringCondition(operand: unknown, path: string, test: (value: string, o
   if (isObject(operand)) {
     const keys = Object.keys(operand);
     if (keys.length !== 1 || keys[0] !== 'equals-ignore-case') {
-      throw new InvalidEventPatternError(path, `takes a string or {"equals-ignore-case": string}, got ${describe(operand)}`);
+      throw new InvalidEventPatternError(path, `takes a string or {"equals-ignore-case": string}, got ${describeValue(operand)}`);
     }
     const expected = requireString(operand['equals-ignore-case'], `${path}.equals-ignore-case`).toLowerCase();
     return { kind: 'string', test: (v) => test(v.toLowerCase(), expected) };
@@ -185,12 +186,12 @@ function parseAnythingBut(operand: unknown, path: string): Condition {
     const allStrings = operand.every((v) => typeof v === 'string');
     const allNumbers = operand.every((v) => typeof v === 'number');
     if (operand.length === 0 || !(allStrings || allNumbers)) {
-      throw new InvalidEventPatternError(path, `takes a non-empty list of only strings or only numbers, got ${describe(operand)}`);
+      throw new InvalidEventPatternError(path, `takes a non-empty list of only strings or only numbers, got ${describeValue(operand)}`);
     }
     operand.forEach((v, i) => typeof v === 'number' && checkNumber(v, `${path}[${i}]`));
     return { kind: 'anything-but-values', values: new Set(operand as (string | number)[]) };
   }
-  if (!isObject(operand)) throw new InvalidEventPatternError(path, `takes a string, number, list or operator object, got ${describe(operand)}`);
+  if (!isObject(operand)) throw new InvalidEventPatternError(path, `takes a string, number, list or operator object, got ${describeValue(operand)}`);
   const keys = Object.keys(operand);
   if (keys.length !== 1) throw new InvalidEventPatternError(path, `an operator object must have exactly one key, got ${keys.length} (${keys.join(', ') || 'none'})`);
   const operator = keys[0] as string;
@@ -226,22 +227,22 @@ const NUMERIC_OPERATORS = new Set(['<', '<=', '=', '>', '>=']);
  */
 function numericTest(operand: unknown, path: string): (value: number) => boolean {
   if (!Array.isArray(operand) || (operand.length !== 2 && operand.length !== 4)) {
-    throw new InvalidEventPatternError(path, `takes [operator, number] or [lower operator, number, upper operator, number], got ${describe(operand)}`);
+    throw new InvalidEventPatternError(path, `takes [operator, number] or [lower operator, number, upper operator, number], got ${describeValue(operand)}`);
   }
   const comparisons: Array<[string, number]> = [];
   for (let i = 0; i < operand.length; i += 2) {
     const operator: unknown = operand[i];
     const bound: unknown = operand[i + 1];
     if (typeof operator !== 'string' || !NUMERIC_OPERATORS.has(operator)) {
-      throw new InvalidEventPatternError(`${path}[${i}]`, `unknown numeric operator ${describe(operator)}; expected one of <, <=, =, >, >=`);
+      throw new InvalidEventPatternError(`${path}[${i}]`, `unknown numeric operator ${describeValue(operator)}; expected one of <, <=, =, >, >=`);
     }
-    if (typeof bound !== 'number') throw new InvalidEventPatternError(`${path}[${i + 1}]`, `a numeric bound must be a number, got ${describe(bound)}`);
+    if (typeof bound !== 'number') throw new InvalidEventPatternError(`${path}[${i + 1}]`, `a numeric bound must be a number, got ${describeValue(bound)}`);
     comparisons.push([operator, checkNumber(bound, `${path}[${i + 1}]`)]);
   }
   const [lower, upper] = comparisons;
   if (upper && lower) {
     if (!(lower[0] === '>' || lower[0] === '>=') || !(upper[0] === '<' || upper[0] === '<=')) {
-      throw new InvalidEventPatternError(path, `a range must be a lower bound (> or >=) followed by an upper bound (< or <=), got ${describe(operand)}`);
+      throw new InvalidEventPatternError(path, `a range must be a lower bound (> or >=) followed by an upper bound (< or <=), got ${describeValue(operand)}`);
     }
     if (lower[1] >= upper[1]) throw new InvalidEventPatternError(path, `the lower bound ${lower[1]} must be below the upper bound ${upper[1]}`);
   }
@@ -329,7 +330,7 @@ function ipToBigInt(address: string): bigint {
 }
 
 function requireString(value: unknown, path: string): string {
-  if (typeof value !== 'string') throw new InvalidEventPatternError(path, `must be a string, got ${describe(value)}`);
+  if (typeof value !== 'string') throw new InvalidEventPatternError(path, `must be a string, got ${describeValue(value)}`);
   return value;
 }
 
@@ -380,14 +381,4 @@ function matchValue(condition: Exclude<Condition, { kind: 'exists' }>, value: st
     case 'cidr':
       return typeof value === 'string' && condition.test(value);
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -6,8 +6,8 @@
  * (no SigV4 check), as IAM is not enforced anywhere on the local platform.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listenLocally } from './local-http';
 import { LOCAL_ACCOUNT } from './identity';
 
 /** A Lambda handler as the local platform calls it. */
@@ -80,22 +80,18 @@ export class FunctionUrlServer {
 
   /** Listen on 127.0.0.1 (port 0: any free port); returns the URL. */
   async listen(port = 0): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    const { server, url } = await listenLocally((req, res) => this.handle(req, res), port);
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    return `${url}/`;
   }
+
 
   /** Stop listening. */
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -5,6 +5,7 @@
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html),
  * and a store the alarms query.
  */
+import { describeValue, isObject } from './json-value';
 
 /** One value of one metric, as CloudWatch would store it after extracting an EMF document. */
 export interface MetricDatapoint {
@@ -63,17 +64,17 @@ export function parseEmfDocument(document: unknown): MetricDatapoint[] {
   if (!isObject(document) || !isObject(document._aws)) throw new InvalidEmfError('_aws must be an object');
   const { Timestamp: timestamp, CloudWatchMetrics: directives } = document._aws;
   if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
-    throw new InvalidEmfError(`_aws.Timestamp must be a number of milliseconds since the epoch, got ${describe(timestamp)}`);
+    throw new InvalidEmfError(`_aws.Timestamp must be a number of milliseconds since the epoch, got ${describeValue(timestamp)}`);
   }
-  if (!Array.isArray(directives)) throw new InvalidEmfError(`_aws.CloudWatchMetrics must be an array, got ${describe(directives)}`);
+  if (!Array.isArray(directives)) throw new InvalidEmfError(`_aws.CloudWatchMetrics must be an array, got ${describeValue(directives)}`);
   const datapoints: MetricDatapoint[] = [];
   directives.forEach((directive: unknown, d) => {
     const at = `_aws.CloudWatchMetrics[${d}]`;
-    if (!isObject(directive)) throw new InvalidEmfError(`${at} must be an object, got ${describe(directive)}`);
+    if (!isObject(directive)) throw new InvalidEmfError(`${at} must be an object, got ${describeValue(directive)}`);
     const { Namespace: namespace, Dimensions: dimensionSets, Metrics: metrics } = directive;
-    if (typeof namespace !== 'string' || namespace === '') throw new InvalidEmfError(`${at}.Namespace must be a non-empty string, got ${describe(namespace)}`);
-    if (!Array.isArray(dimensionSets)) throw new InvalidEmfError(`${at}.Dimensions must be an array of dimension sets, got ${describe(dimensionSets)}`);
-    if (!Array.isArray(metrics)) throw new InvalidEmfError(`${at}.Metrics must be an array, got ${describe(metrics)}`);
+    if (typeof namespace !== 'string' || namespace === '') throw new InvalidEmfError(`${at}.Namespace must be a non-empty string, got ${describeValue(namespace)}`);
+    if (!Array.isArray(dimensionSets)) throw new InvalidEmfError(`${at}.Dimensions must be an array of dimension sets, got ${describeValue(dimensionSets)}`);
+    if (!Array.isArray(metrics)) throw new InvalidEmfError(`${at}.Metrics must be an array, got ${describeValue(metrics)}`);
     // No dimension set at all publishes the metrics without dimensions, as an empty set does.
     const sets = (dimensionSets.length === 0 ? [[]] : dimensionSets).map((set: unknown, s) =>
       dimensionsOf(document, set, `${at}.Dimensions[${s}]`),
@@ -81,9 +82,9 @@ export function parseEmfDocument(document: unknown): MetricDatapoint[] {
     metrics.forEach((metric: unknown, m) => {
       const metricAt = `${at}.Metrics[${m}]`;
       if (!isObject(metric) || typeof metric.Name !== 'string' || metric.Name === '') {
-        throw new InvalidEmfError(`${metricAt} must be an object with a non-empty Name, got ${describe(metric)}`);
+        throw new InvalidEmfError(`${metricAt} must be an object with a non-empty Name, got ${describeValue(metric)}`);
       }
-      if (metric.Unit !== undefined && typeof metric.Unit !== 'string') throw new InvalidEmfError(`${metricAt}.Unit must be a string, got ${describe(metric.Unit)}`);
+      if (metric.Unit !== undefined && typeof metric.Unit !== 'string') throw new InvalidEmfError(`${metricAt}.Unit must be a string, got ${describeValue(metric.Unit)}`);
       const metricName = metric.Name;
       const values = valuesOf(document[metricName], metricName);
       const unit = metric.Unit ?? 'None';
@@ -166,12 +167,12 @@ function metricKey(metric: Pick<MetricQuery, 'namespace' | 'metricName' | 'dimen
 
 function dimensionsOf(document: Record<string, unknown>, set: unknown, at: string): Readonly<Record<string, string>> {
   if (!Array.isArray(set) || !set.every((key) => typeof key === 'string')) {
-    throw new InvalidEmfError(`${at} must be an array of dimension names, got ${describe(set)}`);
+    throw new InvalidEmfError(`${at} must be an array of dimension names, got ${describeValue(set)}`);
   }
   const dimensions: Record<string, string> = {};
   for (const key of set as string[]) {
     const value = document[key];
-    if (typeof value !== 'string') throw new InvalidEmfError(`dimension "${key}" (${at}) must be a string member of the document, got ${describe(value)}`);
+    if (typeof value !== 'string') throw new InvalidEmfError(`dimension "${key}" (${at}) must be a string member of the document, got ${describeValue(value)}`);
     dimensions[key] = value;
   }
   return dimensions;
@@ -180,17 +181,7 @@ function dimensionsOf(document: Record<string, unknown>, set: unknown, at: strin
 function valuesOf(value: unknown, metricName: string): number[] {
   const values = Array.isArray(value) ? value : [value];
   if (values.length === 0 || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-    throw new InvalidEmfError(`metric "${metricName}" must be a number or a non-empty array of numbers in the document, got ${describe(value)}`);
+    throw new InvalidEmfError(`metric "${metricName}" must be a number or a non-empty array of numbers in the document, got ${describeValue(value)}`);
   }
   return values as number[];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

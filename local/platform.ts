@@ -205,6 +205,8 @@ export class LocalPlatform {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly handlers = new Map<string, LocalHandler>();
+  /** Each state machine (by ARN), parsed once, with its tasks' local handlers by state name. */
+  private readonly machines = new Map<string, { stateMachine: StateMachine; handlers: Record<string, (event: unknown) => Promise<never>> }>();
   private readonly savedEnv: Record<string, string | undefined> = {};
   private restoreOutput?: () => void;
   /** The metrics the handlers emitted (their EMF lines), as CloudWatch would store them. */
@@ -308,19 +310,20 @@ export class LocalPlatform {
   private bind(): void {
     const load = this.options.loadHandler ?? loadHandlerIsolated;
     for (const fn of this.assembly.functions) this.handlers.set(fn.arn, load(fn.handler, fn.environment));
+    // Each state machine is parsed (and its ASL validated) once, every task bound to what it runs.
     for (const machine of this.assembly.stateMachines) {
+      const handlers: Record<string, (event: unknown) => Promise<never>> = {};
       const standIns: string[] = [];
       for (const [state, resource] of taskStatesOf(machine.definition.States as Record<string, AslState>)) {
-        if (this.handlers.has(resource)) continue;
-        if (resource.startsWith('arn:aws:states:::sagemaker:')) {
-          standIns.push(state);
-          continue;
-        }
-        throw new Error(`${machine.logicalId}: state ${state} runs ${resource}, which has no local counterpart`);
+        const handler = this.handlers.get(resource) ?? this.sagemakerTask(resource);
+        if (!handler) throw new Error(`${machine.logicalId}: state ${state} runs ${resource}, which has no local counterpart`);
+        if (!this.handlers.has(resource)) standIns.push(state);
+        handlers[state] = async (event) => (await handler(event)) as never;
       }
       if (standIns.length > 0) {
         this.log(`SageMaker is not available locally: states ${standIns.join(', ')} run on the SageMaker stand-in (our GBDT in place of XGBoost; set model.engine to 'lambda' to train in the Lambda as deployed)`);
       }
+      this.machines.set(machine.arn, { stateMachine: new StateMachine(machine.definition as never, { validationOptions: { checkArn: true } }), handlers });
     }
     for (const rule of this.assembly.rules) if (rule.eventPattern) this.patterns.set(rule.logicalId, parseEventPattern(rule.eventPattern));
     const alarms = this.assembly.alarms.map((a) => parseMetricAlarm(a.logicalId, a.properties));
@@ -388,17 +391,17 @@ export class LocalPlatform {
 
   /** Run one execution of a state machine (the Step Functions endpoint calls this). */
   private async execute(stateMachineArn: string, input: unknown): Promise<unknown> {
-    const machine = this.assembly.stateMachines.find((m) => m.arn === stateMachineArn)!;
-    const handlers: Record<string, (event: unknown) => Promise<never>> = {};
-    for (const [state, resource] of taskStatesOf(machine.definition.States as Record<string, AslState>)) {
-      const handler = this.handlers.get(resource);
-      if (handler) handlers[state] = async (event) => (await handler(event)) as never;
-      else if (resource.includes(':sagemaker:createTrainingJob')) handlers[state] = async (event) => (await this.sagemaker.createTrainingJob(event as Record<string, unknown>)) as never;
-      else if (resource.includes(':sagemaker:createModel')) handlers[state] = async (event) => (await this.sagemaker.createModel(event as Record<string, unknown>)) as never;
-      else if (resource.includes(':sagemaker:createTransformJob')) handlers[state] = async (event) => (await this.sagemaker.createTransformJob(event as Record<string, unknown>)) as never;
-    }
-    const run = new StateMachine(machine.definition as never, { validationOptions: { checkArn: true } }).run(input as never, { overrides: { taskResourceLocalHandlers: handlers } });
-    return run.result;
+    const { stateMachine, handlers } = this.machines.get(stateMachineArn)!;
+    return stateMachine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers } }).result;
+  }
+
+  /** The stand-in for a SageMaker service integration, or undefined for any other resource. */
+  private sagemakerTask(resource: string): LocalHandler | undefined {
+    if (!resource.startsWith('arn:aws:states:::sagemaker:')) return undefined;
+    if (resource.includes(':createTrainingJob')) return (event) => this.sagemaker.createTrainingJob(event as Record<string, unknown>);
+    if (resource.includes(':createModel')) return (event) => this.sagemaker.createModel(event as Record<string, unknown>);
+    if (resource.includes(':createTransformJob')) return (event) => this.sagemaker.createTransformJob(event as Record<string, unknown>);
+    return undefined;
   }
 
   private onS3Event(event: { Records: S3NotificationRecord[] }): void {

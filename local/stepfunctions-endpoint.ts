@@ -6,8 +6,8 @@
  * aws-local-stepfunctions through the `start` callback the platform gives; names are unique per state
  * machine, as in Step Functions (`ExecutionAlreadyExists` otherwise).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listenLocally } from './local-http';
 
 /** An execution as `DescribeExecution` reports it. */
 export interface LocalExecution {
@@ -51,22 +51,18 @@ export class StepFunctionsEndpoint {
 
   /** Listen on 127.0.0.1; returns the endpoint URL. */
   async listen(port = 0): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    const { server, url } = await listenLocally((req, res) => this.handle(req, res), port);
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return url;
   }
+
 
   /** Stop listening (running executions finish in the background). */
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   /** Called when an execution ends. */

@@ -14,22 +14,16 @@ import { localUpCommand } from '../../cli/commands/local';
 import type { ModelVersionRow } from '../../cli/commands/models';
 import type { UploadSummary } from '../../cli/commands/upload';
 import { ENDPOINTS_FILE, type LocalEndpoints } from '../../cli/local-endpoints';
-import type { Output } from '../../cli/output';
 import { runCli } from '../../cli/program';
 import { loadConfig } from '../../config/load';
 import type { RunRecord } from '../../lambda/core/runs/run-record';
 import { flights, flightsCsv } from '../helpers/flights';
+import { captureOutput } from '../helpers/output';
 
 let work: string;
 
-function capture(): Output & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
-}
-
 async function mlops(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = capture();
+  const output = captureOutput();
   const code = await runCli(['node', 'mlops', ...args], output);
   return { code, stdout: output.stdout.join('\n'), stderr: output.stderr.join('\n') };
 }
@@ -58,7 +52,7 @@ describe('--local', () => {
     const at = ['--env', 'dev', '--local', '--dir', dir];
     let stop: () => void = () => undefined;
     const stopSignal = new Promise<void>((resolve) => (stop = resolve));
-    const upOutput = capture();
+    const upOutput = captureOutput();
     const up = localUpCommand(loadConfig({ env: 'dev' }), { dir, port: 0 }, upOutput, stopSignal);
     await waitForFile(join(dir, ENDPOINTS_FILE), up);
     try {

@@ -17,20 +17,14 @@ import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { runCli } from '../../cli/program';
-import type { Output } from '../../cli/output';
 import type { RunRecord } from '../../lambda/core/runs/run-record';
 import { LocalPlatform, synthesizeEnvironment } from '../../local/platform';
 import { configAtLevel } from '../infra/helpers';
 import { VEGA_DATA_DIR, flights, flightsCsv } from '../helpers/flights';
+import { captureOutput } from '../helpers/output';
 
 const REPO = join(__dirname, '..', '..');
 let dir: string;
-
-function capture(): Output & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mlops-local-'));
@@ -44,7 +38,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('mlops local run', () => {
   test('20k flights rows: the upload rule starts the run, which registers version 1; exit 0', async () => {
-    const output = capture();
+    const output = captureOutput();
 
     const code = await runCli(['node', 'mlops', 'local', 'run', join(dir, 'flights-20k.csv'), '--env', 'dev', '--dir', join(dir, 'dev')], output);
 
@@ -58,7 +52,7 @@ describe('mlops local run', () => {
   });
 
   test('a bad file: exit 1, with the validation reason and the report', async () => {
-    const output = capture();
+    const output = captureOutput();
 
     const code = await runCli(['node', 'mlops', 'local', 'run', join(dir, 'bad.csv'), '--env', 'dev', '--dir', join(dir, 'dev')], output);
 
@@ -70,7 +64,7 @@ describe('mlops local run', () => {
   });
 
   test("another dataset with only its own config: vega-datasets' weather.csv, wet = precipitation > 0, gated on AUC", async () => {
-    const output = capture();
+    const output = captureOutput();
     const weather = join(VEGA_DATA_DIR, 'weather.csv');
 
     const code = await runCli(['node', 'mlops', 'local', 'run', weather, '--config', join(REPO, 'examples', 'weather.json'), '--dir', join(dir, 'weather'), '--json'], output);
@@ -86,10 +80,10 @@ describe('mlops local run', () => {
   });
 
   test('usage errors exit 2: a missing file, an unknown environment', async () => {
-    const missing = capture();
+    const missing = captureOutput();
     expect(await runCli(['node', 'mlops', 'local', 'run', join(dir, 'nope.csv'), '--env', 'dev'], missing)).toBe(2);
     expect(missing.stderr.join('\n')).toMatch(/no such file: .*nope\.csv/);
-    const unknown = capture();
+    const unknown = captureOutput();
     expect(await runCli(['node', 'mlops', 'local', 'run', join(dir, 'bad.csv'), '--env', 'nowhere'], unknown)).toBe(2);
     expect(unknown.stderr.join('\n')).toMatch(/nowhere/);
   });

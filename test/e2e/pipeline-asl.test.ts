@@ -5,14 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { Template } from 'aws-cdk-lib/assertions';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { buildApp } from '../../lib/platform';
 import type { RunRecord } from '../../lambda/core/runs/run-record';
 import type { DatasetProfile } from '../../lambda/core/validation/dataset-validator';
 import type { ValidationReport } from '../../lambda/core/validation/report';
 import { configAtLevel, rawConfig, testApp } from '../infra/helpers';
 import { flights, flightsCsv } from '../helpers/flights';
-import { startS3rver, type LocalS3 } from '../helpers/s3rver';
+import { listKeys, type LocalS3, readJsonObject, startS3rver } from '../helpers/s3rver';
 import { LOCAL_ACCOUNT } from '../../local/cloud-assembly';
 import { LocalPipeline, templatesOf } from '../helpers/synthesized-pipeline';
 
@@ -22,15 +22,9 @@ const ARTIFACTS = 'flights-artifacts-local';
 let s3: LocalS3;
 let pipeline: LocalPipeline;
 
-async function readJson<T>(bucket: string, key: string): Promise<T> {
-  const out = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return JSON.parse(await out.Body!.transformToString()) as T;
-}
+const readJson = <T,>(bucket: string, key: string): Promise<T> => readJsonObject<T>(s3.client, bucket, key);
 
-async function keys(bucket: string, prefix: string): Promise<string[]> {
-  const out = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key!).sort();
-}
+const keys = (bucket: string, prefix: string): Promise<string[]> => listKeys(s3.client, bucket, prefix);
 
 async function upload(key: string, body: string): Promise<void> {
   await s3.client.send(new PutObjectCommand({ Bucket: DATA, Key: key, Body: Buffer.from(body) }));

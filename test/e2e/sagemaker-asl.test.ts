@@ -6,13 +6,13 @@
  * wiring — job names, channels, S3 locations, content types, the scoring file's row order, the
  * registry's copy of the artifact, the champion's own transform, and failures — on 20k real flights rows.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { RunRecord } from '../../lambda/core/runs/run-record';
 import type { XgboostModelDescriptor } from '../../lambda/core/sagemaker/xgboost';
 import { buildApp } from '../../lib/platform';
 import { SageMakerStandIn } from '../../local/sagemaker-stand-in';
 import { flights, flightsCsv } from '../helpers/flights';
-import { startS3rver, type LocalS3 } from '../helpers/s3rver';
+import { listKeys, type LocalS3, readJsonObject, startS3rver } from '../helpers/s3rver';
 import { LocalPipeline, templatesOf } from '../helpers/synthesized-pipeline';
 import { configAtLevel, rawConfig, testApp } from '../infra/helpers';
 
@@ -23,15 +23,9 @@ let s3: LocalS3;
 let sagemaker: SageMakerStandIn;
 let pipeline: LocalPipeline;
 
-async function readJson<T>(bucket: string, key: string): Promise<T> {
-  const out = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return JSON.parse(await out.Body!.transformToString()) as T;
-}
+const readJson = <T,>(bucket: string, key: string): Promise<T> => readJsonObject<T>(s3.client, bucket, key);
 
-async function keys(bucket: string, prefix: string): Promise<string[]> {
-  const out = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key!).sort();
-}
+const keys = (bucket: string, prefix: string): Promise<string[]> => listKeys(s3.client, bucket, prefix);
 
 const savedEnv = { ...process.env };
 

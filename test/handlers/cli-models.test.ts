@@ -8,11 +8,11 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { userInfo } from 'node:os';
 import type { ModelVersionRow } from '../../cli/commands/models';
-import type { Output } from '../../cli/output';
 import { runCli } from '../../cli/program';
 import { registerVersion, setStage, versionKey, type RegistryStore, type StageRecord } from '../../lambda/core/registry/registry';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 import { startS3rver, type LocalS3 } from '../helpers/s3rver';
+import { captureOutput } from '../helpers/output';
 
 const DATA = 'flights-dev-data-x';
 const ARTIFACTS = 'flights-dev-artifacts-x';
@@ -23,14 +23,8 @@ let s3: LocalS3;
 let registry: RegistryStore;
 const savedEnv = { ...process.env };
 
-function capture(): Output & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
-}
-
 async function mlops(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = capture();
+  const output = captureOutput();
   const code = await runCli(['node', 'mlops', ...args, '--env', 'dev'], output);
   return { code, stdout: output.stdout.join('\n'), stderr: output.stderr.join('\n') };
 }
@@ -171,7 +165,7 @@ describe('mlops models', () => {
   test("options after a subcommand are the subcommand's: `models show 1 --env staging` looks for staging's stacks", async () => {
     // Prepare
     cfn.on(DescribeStacksCommand, { StackName: 'flights-staging-data' }).rejects(Object.assign(new Error('Stack with id flights-staging-data does not exist'), { name: 'ValidationError' }));
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await runCli(['node', 'mlops', 'models', 'show', '1', '--env', 'staging', '--json'], output);

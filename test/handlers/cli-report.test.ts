@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportCommand } from '../../cli/commands/report';
 import { UsageError } from '../../cli/errors';
-import type { Output } from '../../cli/output';
 import { runCli } from '../../cli/program';
 import { s3ArtifactStore } from '../../lambda/aws/s3-artifact-store';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
@@ -18,6 +17,7 @@ import { versionKey } from '../../lambda/core/registry/registry';
 import { runRecordKey } from '../../lambda/core/runs/run-record';
 import { startS3rver, type LocalS3 } from '../helpers/s3rver';
 import { crashedRun, evaluation, manifest, registeredRun, validationReport } from '../helpers/report-fixtures';
+import { captureOutput } from '../helpers/output';
 
 const ARTIFACTS = 'flights-dev-artifacts-r';
 const NOW = () => new Date('2026-11-27T12:00:00.000Z');
@@ -25,12 +25,6 @@ const NOW = () => new Date('2026-11-27T12:00:00.000Z');
 const cfn = mockClient(CloudFormationClient);
 let s3: LocalS3;
 let dir: string;
-
-function capture(): Output & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
-}
 
 beforeAll(async () => {
   s3 = await startS3rver([ARTIFACTS]);
@@ -53,7 +47,7 @@ describe('mlops report', () => {
   test('writes a registered run as one HTML file with its charts and lineage', async () => {
     // Prepare
     const out = join(dir, 'nested', 'run-ok.html');
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await reportCommand(s3.client, ARTIFACTS, 'run-ok', { out, now: NOW }, output);
@@ -72,7 +66,7 @@ describe('mlops report', () => {
   test('a run that failed in train still gets a report, and the command says what it lacks', async () => {
     // Prepare
     const out = join(dir, 'run-crashed.html');
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await reportCommand(s3.client, ARTIFACTS, 'run-crashed', { out, now: NOW }, output);
@@ -86,7 +80,7 @@ describe('mlops report', () => {
   test('an unknown run exits 1, naming the run and the bucket, and writes nothing', async () => {
     // Prepare
     const out = join(dir, 'none.html');
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await reportCommand(s3.client, ARTIFACTS, 'run-zzz', { out }, output);
@@ -103,7 +97,7 @@ describe('mlops report', () => {
     writeFileSync(blocker, '');
 
     // Act
-    const call = reportCommand(s3.client, ARTIFACTS, 'run-ok', { out: join(blocker, 'r.html') }, capture());
+    const call = reportCommand(s3.client, ARTIFACTS, 'run-ok', { out: join(blocker, 'r.html') }, captureOutput());
 
     // Assess
     await expect(call).rejects.toThrow(UsageError);
@@ -123,7 +117,7 @@ describe('mlops report', () => {
       cfn.on(DescribeStacksCommand, { StackName: 'flights-dev-data' }).resolves({ Stacks: [{ StackName: 'd', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'DataBucketName', OutputValue: 'data' }, { OutputKey: 'ArtifactBucketName', OutputValue: ARTIFACTS }] }] });
       cfn.on(DescribeStacksCommand, { StackName: 'flights-dev-pipeline' }).resolves({ Stacks: [{ StackName: 'p', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'TrainingStateMachineArn', OutputValue: 'arn:aws:states:us-east-1:1:stateMachine:t' }] }] });
       const out = join(dir, 'cli.html');
-      const output = capture();
+      const output = captureOutput();
 
       // Act
       const code = await runCli(['node', 'mlops', 'report', 'run-ok', '--out', out, '--env', 'dev'], output);
@@ -136,7 +130,7 @@ describe('mlops report', () => {
 
     test('without --out it is a usage error (exit 2)', async () => {
       // Prepare
-      const output = capture();
+      const output = captureOutput();
 
       // Act
       const code = await runCli(['node', 'mlops', 'report', 'run-ok', '--env', 'dev'], output);

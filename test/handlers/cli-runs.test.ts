@@ -15,11 +15,11 @@ import { findEnvironment, EnvironmentNotFoundError, type DeployedEnvironment } f
 import { runCommand } from '../../cli/commands/run';
 import { runShowCommand, runsCommand } from '../../cli/commands/runs';
 import { UsageError } from '../../cli/errors';
-import type { Output } from '../../cli/output';
 import { loadConfig } from '../../config/load';
 import { executionName } from '../../lambda/core/runs/execution-name';
 import { newRunRecord, runFinished, stageStarted, stageSucceeded } from '../../lambda/core/runs/run-record';
 import { startS3rver, type LocalS3 } from '../helpers/s3rver';
+import { captureOutput } from '../helpers/output';
 
 const DATA = 'flights-dev-data-x';
 const ARTIFACTS = 'flights-dev-artifacts-x';
@@ -31,12 +31,6 @@ const cfn = mockClient(CloudFormationClient);
 const sfnMock = mockClient(SFNClient);
 let s3: LocalS3;
 let dir: string;
-
-function capture(): Output & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
-}
 
 beforeAll(async () => {
   s3 = await startS3rver([DATA, ARTIFACTS]);
@@ -94,7 +88,7 @@ describe('mlops run', () => {
     const file = join(dir, 'flights-q1.csv');
     writeFileSync(file, 'date,delay\n2001-01-01T00:00:00,1\n');
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await runCommand(file, config, env, { s3: s3.client, sfn: new SFNClient({ region: 'us-east-1' }) }, { json: true }, output);
@@ -113,7 +107,7 @@ describe('mlops run', () => {
     await s3.client.send(new PutObjectCommand({ Bucket: DATA, Key: 'incoming/again.csv', Body: 'a\n1\n' }));
     sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
     sfnMock.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING' } as never).resolves({ status: 'FAILED' } as never);
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await runCommand(`s3://${DATA}/incoming/again.csv`, config, env, { s3: s3.client, sfn: new SFNClient({ region: 'us-east-1' }) }, { wait: true, pollSeconds: 0 }, output);
@@ -130,7 +124,7 @@ describe('mlops run', () => {
     ['no/such/file.csv', /no such file: no\/such\/file\.csv/],
   ])('%s is a usage error', async (target, message) => {
     // Act
-    const call = runCommand(target, config, env, { s3: s3.client, sfn: new SFNClient({ region: 'us-east-1' }) }, {}, capture());
+    const call = runCommand(target, config, env, { s3: s3.client, sfn: new SFNClient({ region: 'us-east-1' }) }, {}, captureOutput());
 
     // Assess
     await expect(call).rejects.toThrow(UsageError);
@@ -154,7 +148,7 @@ describe('mlops runs', () => {
 
   test('lists run records newest first with their outcomes', async () => {
     // Prepare
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await runsCommand(s3.client, ARTIFACTS, {}, output);
@@ -170,11 +164,11 @@ describe('mlops runs', () => {
 
   test('runs show prints stages with timings and metrics; an unknown id is a usage error naming it', async () => {
     // Prepare
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await runShowCommand(s3.client, ARTIFACTS, 'run-a', {}, output);
-    const missingOutput = capture();
+    const missingOutput = captureOutput();
     const missing = await runShowCommand(s3.client, ARTIFACTS, 'run-zzz', {}, missingOutput);
 
     // Assess

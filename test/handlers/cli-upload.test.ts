@@ -11,7 +11,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uploadCommand, type UploadSummary } from '../../cli/commands/upload';
-import type { Output } from '../../cli/output';
 import { renderProgress } from '../../cli/progress';
 import { runCli } from '../../cli/program';
 import { loadConfig } from '../../config/load';
@@ -19,6 +18,7 @@ import { executionName } from '../../lambda/core/runs/execution-name';
 import { partsExecutionName } from '../../lambda/core/validation/dataset-parts';
 import { configAtLevel } from '../infra/helpers';
 import { startS3rver, type LocalS3 } from '../helpers/s3rver';
+import { captureOutput } from '../helpers/output';
 
 const DATA = 'flights-dev-data-x';
 const ARTIFACTS = 'flights-dev-artifacts-x';
@@ -29,12 +29,6 @@ const cfn = mockClient(CloudFormationClient);
 let s3: LocalS3;
 let dir: string;
 const savedEnv = { ...process.env };
-
-function capture(): Output & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
-}
 
 function deployedStacks(): void {
   const stack = (outputs: Record<string, string>) => ({
@@ -69,7 +63,7 @@ beforeEach(() => {
 describe('mlops upload', () => {
   test('a small file goes to incoming/<name>; dev (level 2) says which run the upload starts; exit 0', async () => {
     // Prepare
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await runCli(['node', 'mlops', 'upload', join(dir, 'flights.csv'), '--env', 'dev'], output);
@@ -84,7 +78,7 @@ describe('mlops upload', () => {
 
   test('a file above 5 MiB is uploaded in two parts (a multipart upload), byte for byte', async () => {
     // Prepare
-    const output = capture();
+    const output = captureOutput();
     const send = jest.spyOn(S3Client.prototype, 'send');
 
     // Act
@@ -104,8 +98,8 @@ describe('mlops upload', () => {
 
   test("a part folder's marker names the run of the folder; a part file starts none", async () => {
     // Prepare
-    const marker = capture();
-    const part = capture();
+    const marker = captureOutput();
+    const part = captureOutput();
 
     // Act
     const markerCode = await runCli(['node', 'mlops', 'upload', join(dir, 'flights.csv'), '--env', 'dev', '--key', 'incoming/jan/_SUCCESS', '--json'], marker);
@@ -119,7 +113,7 @@ describe('mlops upload', () => {
 
   test('at level 0 an upload starts nothing: it says how to start a run', async () => {
     // Prepare
-    const output = capture();
+    const output = captureOutput();
     const env = { region: 'us-east-1', dataBucket: DATA, artifactBucket: ARTIFACTS, stateMachineArn: MACHINE };
 
     // Act
@@ -135,7 +129,7 @@ describe('mlops upload', () => {
     [['--key', 'incoming/folder/'], /--key incoming\/folder\/: name an object, not a folder/],
   ])('usage errors exit 2 before anything is uploaded: %j', async (args, message) => {
     // Prepare
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await runCli(['node', 'mlops', 'upload', join(dir, 'flights.csv'), '--env', 'dev', ...args], output);
@@ -148,9 +142,9 @@ describe('mlops upload', () => {
 
   test('a missing file, an unknown environment, a stack not deployed: exit 2, saying what to do', async () => {
     // Prepare
-    const missing = capture();
-    const unknown = capture();
-    const undeployed = capture();
+    const missing = captureOutput();
+    const unknown = captureOutput();
+    const undeployed = captureOutput();
 
     // Act
     const missingCode = await runCli(['node', 'mlops', 'upload', join(dir, 'nope.csv'), '--env', 'dev'], missing);
@@ -168,7 +162,7 @@ describe('mlops upload', () => {
 
   test('a bucket that refuses the upload: exit 1, naming the file and the destination', async () => {
     // Prepare
-    const output = capture();
+    const output = captureOutput();
     const env = { region: 'us-east-1', dataBucket: 'no-such-bucket', artifactBucket: ARTIFACTS, stateMachineArn: MACHINE };
 
     // Act
@@ -188,7 +182,7 @@ describe('the progress bar', () => {
     const env = { region: 'us-east-1', dataBucket: DATA, artifactBucket: ARTIFACTS, stateMachineArn: MACHINE };
 
     // Act
-    await uploadCommand(join(dir, 'big.csv'), loadConfig({ env: 'dev' }), env, s3.client, { key: 'incoming/tty.csv', progress: tty }, capture());
+    await uploadCommand(join(dir, 'big.csv'), loadConfig({ env: 'dev' }), env, s3.client, { key: 'incoming/tty.csv', progress: tty }, captureOutput());
 
     // Assess
     const frames = written.filter((w) => w.startsWith('\r'));
@@ -204,7 +198,7 @@ describe('the progress bar', () => {
     const env = { region: 'us-east-1', dataBucket: DATA, artifactBucket: ARTIFACTS, stateMachineArn: MACHINE };
 
     // Act
-    await uploadCommand(join(dir, 'flights.csv'), loadConfig({ env: 'dev' }), env, s3.client, { key: 'incoming/pipe.csv', progress: pipe }, capture());
+    await uploadCommand(join(dir, 'flights.csv'), loadConfig({ env: 'dev' }), env, s3.client, { key: 'incoming/pipe.csv', progress: pipe }, captureOutput());
 
     // Assess
     expect(written).toEqual([]);

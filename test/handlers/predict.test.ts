@@ -4,14 +4,14 @@
  * rows, the handler loaded with each scenario's environment in its own module registry (it parses its
  * environment and builds its model cache at module scope, as in a Lambda container).
  */
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 import { setStage, versionKey } from '../../lambda/core/registry/registry';
 import { parseCaptureLines } from '../../lambda/core/serving/capture';
 import { MAX_BODY_BYTES } from '../../lambda/core/serving/serve';
 import { predictEnvironment } from '../../lambda/env/predict-env';
-import { startS3rver, type LocalS3 } from '../helpers/s3rver';
+import { listKeys, type LocalS3, startS3rver } from '../helpers/s3rver';
 import { registerFixture, trainFixture, type TrainedFixture } from '../unit/serving/fixtures';
 
 type Handler = (event: LambdaFunctionURLEvent) => Promise<LambdaFunctionURLResult>;
@@ -125,10 +125,7 @@ async function call(c: Container, body: unknown, options: Parameters<typeof urlE
   return { status: result.statusCode, body: JSON.parse(result.body) as Record<string, unknown>, headers: result.headers };
 }
 
-async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
-  const out = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key!).sort();
-}
+const keysUnder = (bucket: string, prefix: string): Promise<string[]> => listKeys(s3.client, bucket, prefix);
 
 async function textOf(bucket: string, key: string): Promise<string> {
   const out = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

@@ -3,7 +3,7 @@
  * folder or a `_manifest.json`), validate-part (one Map item), merge-validation, the validate handler's
  * one-invocation path for parts, and the sources the features and evaluate stages read for a parts run.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../config/load';
 import { s3Client } from '../../lambda/aws/clients';
 import { NoPartsError, runDatasetSources } from '../../lambda/aws/dataset-parts';
@@ -14,7 +14,7 @@ import { PartsManifestError } from '../../lambda/core/validation/dataset-parts';
 import type { ValidationReport } from '../../lambda/core/validation/report';
 import { InvalidPipelineEventError } from '../../lambda/events/pipeline-event';
 import { flights, flightsCsv } from '../helpers/flights';
-import { startS3rver, type LocalS3 } from '../helpers/s3rver';
+import { listKeys, type LocalS3, startS3rver } from '../helpers/s3rver';
 
 const DATA_BUCKET = 'mlops-data-parts';
 const ARTIFACT_BUCKET = 'mlops-artifacts-parts';
@@ -54,10 +54,7 @@ async function jsonOf<T>(bucket: string, key: string): Promise<T> {
   return JSON.parse(await out.Body!.transformToString()) as T;
 }
 
-async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
-  const out = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key!).sort();
-}
+const keysUnder = (bucket: string, prefix: string): Promise<string[]> => listKeys(s3.client, bucket, prefix);
 
 const rows = flights(6000);
 const thirds = [rows.slice(0, 2000), rows.slice(2000, 4000), rows.slice(4000)];

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { parquetMetadata } from 'hyparquet';
 import { loadConfig } from '../../config/load';
@@ -15,7 +15,7 @@ import type { RunRecord } from '../../lambda/core/runs/run-record';
 import type { ValidationReport } from '../../lambda/core/validation/report';
 import type { DatasetProfile } from '../../lambda/core/validation/dataset-validator';
 import { FLIGHTS_3M_PARQUET, FLIGHT_COLUMNS, flightCsvLine, flights, flightsCsv, flightsJsonLines, flightsParquet } from '../helpers/flights';
-import { startS3rver, type LocalS3 } from '../helpers/s3rver';
+import { listKeys, type LocalS3, startS3rver } from '../helpers/s3rver';
 
 type ValidateModule = typeof import('../../lambda/handlers/validate');
 
@@ -58,10 +58,7 @@ async function jsonOf<T>(bucket: string, key: string): Promise<T> {
   return JSON.parse((await bytesOf(bucket, key)).toString('utf8')) as T;
 }
 
-async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
-  const out = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key!).sort();
-}
+const keysUnder = (bucket: string, prefix: string): Promise<string[]> => listKeys(s3.client, bucket, prefix);
 
 async function etagOf(bucket: string, key: string): Promise<string | undefined> {
   return (await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag;

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { createS3Client } from '../../lambda/aws/clients';
 
@@ -65,4 +65,16 @@ export async function startS3rver(buckets: readonly string[]): Promise<LocalS3> 
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** The keys under a prefix, sorted. */
+export async function listKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((o) => o.Key!).sort();
+}
+
+/** An object's body parsed as JSON. */
+export async function readJsonObject<T>(client: S3Client, bucket: string, key: string): Promise<T> {
+  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return JSON.parse(await out.Body!.transformToString()) as T;
 }

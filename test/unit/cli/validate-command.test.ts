@@ -6,17 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../cli/program';
-import type { Output } from '../../../cli/output';
 import devConfig from '../../../config/dev.json';
 import { fixturePath } from '../../helpers/validation';
+import { captureOutput } from '../../helpers/output';
 
 /** Captures what a command prints. */
-function capture(): Output & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (line) => stdout.push(line), err: (line) => stderr.push(line) };
-}
-
 const mlops = (...args: string[]): string[] => ['node', 'mlops', ...args];
 
 let dir: string;
@@ -30,7 +24,7 @@ afterAll(() => {
 describe('mlops validate', () => {
   test('a valid file exits 0 and says so', async () => {
     // Prepare
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await runCli(mlops('validate', fixturePath('valid-crlf.csv'), '--config', writeConfig({ rowCount: { min: 1 } })), output);
@@ -42,7 +36,7 @@ describe('mlops validate', () => {
 
   test('an invalid file exits 1 and prints the named reason with sample rows', async () => {
     // Prepare
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await runCli(mlops('validate', fixturePath('ragged-rows.csv'), '--config', writeConfig({ rowCount: { min: 1 } })), output);
@@ -57,7 +51,7 @@ describe('mlops validate', () => {
 
   test('--json prints the report and profile as JSON', async () => {
     // Prepare
-    const output = capture();
+    const output = captureOutput();
 
     // Act
     const code = await runCli(mlops('validate', fixturePath('valid-crlf.csv'), '--json', '--config', writeConfig({ rowCount: { min: 1 } })), output);
@@ -77,7 +71,7 @@ describe('mlops validate', () => {
     ['a config file that does not exist', ['--config', 'no/such/config.json'], /\(file\): received ".*no\/such\/config\.json" — expected an existing JSON config file/],
   ])('%s exits 2 with a message', async (_label, extra, message) => {
     // Prepare
-    const output = capture();
+    const output = captureOutput();
     const args = extra.includes('__nope__.csv') ? extra : [fixturePath('valid-crlf.csv'), ...extra];
 
     // Act
@@ -90,7 +84,7 @@ describe('mlops validate', () => {
 
   test('a bad config file exits 2 and lists every problem', async () => {
     // Prepare
-    const output = capture();
+    const output = captureOutput();
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ ...devConfig, maturityLevel: 9, dataset: { ...devConfig.dataset, target: 'nope' } }));
 

@@ -3,10 +3,16 @@
  * references, and build the dataset sources every stage reads — one object, or the parts in order.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { mapLimited } from '../core/concurrency';
 import { validatedKey } from '../core/layout';
+import { updateRun } from '../core/runs/run-store';
+import { stageSucceeded, type RunTrigger } from '../core/runs/run-record';
 import type { ArtifactStore } from '../core/stages/artifact-store';
 import { MAX_PARTS, parsePartsManifest, partsFromListing, type ListedObject, type PartMarker, type PartRef } from '../core/validation/dataset-parts';
-import { partsListKey, type PartsList, type PartsStageStore } from '../core/validation/parts-stage';
+import type { PartValidation } from '../core/validation/part-validation';
+import { partsListKey, runPartsMergeStage, type PartsList, type PartsStageStore } from '../core/validation/parts-stage';
+import type { ValidationStageResult } from '../core/validation/stage';
+import type { DatasetConfig } from '../../config/schema';
 import type { DatasetSource } from '../core/validation/validate-dataset';
 import { ObjectNotFoundError, copyObject, headObject, isNotFound, putJson, s3DatasetSource, s3ObjectSource, storageError } from './s3-store';
 
@@ -38,19 +44,6 @@ export interface PartFolderRef {
 
 /** HEAD requests made at once when pinning parts. */
 const HEAD_CONCURRENCY = 16;
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** Every object directly under `prefix` (one level: S3's `/` delimiter). */
 async function listFolder(client: S3Client, bucket: string, prefix: string): Promise<ListedObject[]> {
@@ -178,4 +171,36 @@ export function s3PartsStageStore(client: S3Client, buckets: { readonly data: st
     copyPartTo: (part, key) =>
       copyObject(client, { bucket: buckets.data, key: part.key, ...(part.versionId ? { versionId: part.versionId } : {}) }, { bucket: buckets.data, key }),
   };
+}
+
+/**
+ * The last step of validating a part-file dataset, wherever the parts were validated (the Distributed
+ * Map, or one after the other in one invocation): merge their validations into the validate stage's
+ * result (report, profile, copies to `validated/` or `quarantine/`) and record the stage in the run record.
+ */
+export async function mergeAndRecordParts(input: {
+  readonly client: S3Client;
+  readonly buckets: { readonly data: string; readonly artifacts: string };
+  readonly artifacts: ArtifactStore;
+  readonly runId: string;
+  readonly trigger: RunTrigger;
+  readonly list: PartsList;
+  readonly validations: readonly PartValidation[];
+  readonly dataset: DatasetConfig;
+}): Promise<ValidationStageResult> {
+  const { list, runId } = input;
+  const { profile: _profile, ...result } = await runPartsMergeStage({
+    runId,
+    list,
+    validations: input.validations,
+    dataset: input.dataset,
+    store: s3PartsStageStore(input.client, input.buckets),
+  });
+  await updateRun(input.artifacts, runId, input.trigger, (r, at) =>
+    stageSucceeded(r, 'validate', at, {
+      outputs: { verdict: result.verdict, reportKey: result.reportKey, rowCount: result.rowCount, parts: list.parts.length },
+      metrics: { rowsValidated: result.rowCount },
+    }),
+  );
+  return result;
 }

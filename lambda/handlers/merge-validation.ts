@@ -6,12 +6,11 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { s3Client } from '../aws/clients';
-import { partFolderOf, s3PartsStageStore } from '../aws/dataset-parts';
+import { mergeAndRecordParts, partFolderOf } from '../aws/dataset-parts';
 import { s3ArtifactStore } from '../aws/s3-artifact-store';
-import { stageSucceeded } from '../core/runs/run-record';
-import { updateRun } from '../core/runs/run-store';
+import { mapLimited } from '../core/concurrency';
 import type { PartValidation } from '../core/validation/part-validation';
-import { partStateKey, partsListKey, runPartsMergeStage, type PartsList } from '../core/validation/parts-stage';
+import { partStateKey, partsListKey, type PartsList } from '../core/validation/parts-stage';
 import { parseDatasetSchema } from '../core/validation/dataset-schema';
 import type { ValidationStageResult } from '../core/validation/stage';
 import { validateEnvSchema } from '../env/validate-env';
@@ -38,30 +37,9 @@ export async function handler(event: unknown): Promise<ValidationStageResult> {
   const client = s3Client();
   const artifacts = s3ArtifactStore(client, env.ARTIFACT_BUCKET);
   const list = await artifacts.getJson<PartsList>(partsListKey(input.runId));
-  const validations: PartValidation[] = new Array<PartValidation>(list.parts.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(READ_CONCURRENCY, list.parts.length) }, async () => {
-      while (next < list.parts.length) {
-        const i = next++;
-        validations[i] = await artifacts.getJson<PartValidation>(partStateKey(input.runId, i));
-      }
-    }),
-  );
-  const { profile: _profile, ...result } = await runPartsMergeStage({
-    runId: input.runId,
-    list,
-    validations,
-    dataset,
-    store: s3PartsStageStore(client, { data: env.DATA_BUCKET, artifacts: env.ARTIFACT_BUCKET }),
-  });
+  const validations = await mapLimited(list.parts, READ_CONCURRENCY, (_part, i) => artifacts.getJson<PartValidation>(partStateKey(input.runId, i)));
   const trigger = { kind: input.trigger, bucket: input.bucket, key: input.key, ...(input.versionId ? { versionId: input.versionId } : {}) };
-  await updateRun(artifacts, input.runId, trigger, (r, at) =>
-    stageSucceeded(r, 'validate', at, {
-      outputs: { verdict: result.verdict, reportKey: result.reportKey, rowCount: result.rowCount, parts: list.parts.length },
-      metrics: { rowsValidated: result.rowCount },
-    }),
-  );
+  const result = await mergeAndRecordParts({ client, buckets: { data: env.DATA_BUCKET, artifacts: env.ARTIFACT_BUCKET }, artifacts, runId: input.runId, trigger, list, validations, dataset });
   logger.info('part validations merged', { runId: input.runId, prefix: list.prefix, parts: list.parts.length, verdict: result.verdict, rowCount: result.rowCount, failures: result.failures });
   return result;
 }

@@ -14,9 +14,9 @@ import { DATA_PREFIX } from '../core/layout';
 import { runValidationStage, type ValidationStageResult } from '../core/validation/stage';
 import { s3Client } from '../aws/clients';
 import { copyObject, putJson, s3DatasetSource } from '../aws/s3-store';
-import { listDatasetParts, partFolderOf, partSources, s3PartsStageStore } from '../aws/dataset-parts';
+import { listDatasetParts, mergeAndRecordParts, partFolderOf, partSources } from '../aws/dataset-parts';
 import { validatePart, type PartValidation } from '../core/validation/part-validation';
-import { partsListKey, runPartsMergeStage } from '../core/validation/parts-stage';
+import { partsListKey } from '../core/validation/parts-stage';
 import { validateEnvSchema } from '../env/validate-env';
 import { s3ArtifactStore } from '../aws/s3-artifact-store';
 import { stageStarted, stageSucceeded, type RunTrigger } from '../core/runs/run-record';
@@ -91,16 +91,7 @@ async function validateParts(input: ValidateEvent & { bucket: string }, trigger:
   const sources = partSources(client, env.DATA_BUCKET, parts);
   const validations: PartValidation[] = [];
   for (const [i, source] of sources.entries()) validations.push(await validatePart(i, source, dataset));
-  const { profile: _profile, ...result } = await runPartsMergeStage({
-    runId: input.runId,
-    list,
-    validations,
-    dataset,
-    store: s3PartsStageStore(client, { data: env.DATA_BUCKET, artifacts: env.ARTIFACT_BUCKET }),
-  });
-  await updateRun(artifacts, input.runId, trigger, (r, at) =>
-    stageSucceeded(r, 'validate', at, { outputs: { verdict: result.verdict, reportKey: result.reportKey, rowCount: result.rowCount, parts: parts.length }, metrics: { rowsValidated: result.rowCount } }),
-  );
+  const result = await mergeAndRecordParts({ client, buckets: { data: env.DATA_BUCKET, artifacts: env.ARTIFACT_BUCKET }, artifacts, runId: input.runId, trigger, list, validations, dataset });
   logger.info('validation finished', { runId: input.runId, prefix: folder.prefix, parts: parts.length, verdict: result.verdict, rowCount: result.rowCount, failures: result.failures });
   return result;
 }

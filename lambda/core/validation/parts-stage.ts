@@ -15,6 +15,7 @@ import type { DatasetProfile } from './dataset-validator';
 import type { PartRef } from './dataset-parts';
 import { mergePartValidations, type PartValidation } from './part-validation';
 import type { ValidationStageResult } from './stage';
+import { mapLimited } from '../concurrency';
 
 /** Where the list of a run's parts is kept (written when the parts are listed, read by later stages). */
 export function partsListKey(runId: string): string {
@@ -61,15 +62,6 @@ export interface PartsStageInput {
   readonly copyConcurrency?: number;
 }
 
-/** Run `fn` over `items` with at most `limit` calls in flight. */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /** Merge the parts' validations and file the outcome; never throws on bad data (only on storage errors). */
 export async function runPartsMergeStage(input: PartsStageInput): Promise<ValidationStageResult & { profile: DatasetProfile }> {
   const { runId, list, dataset, store } = input;
@@ -88,8 +80,9 @@ export async function runPartsMergeStage(input: PartsStageInput): Promise<Valida
     reportKey,
     failures: report.failures.map((f) => ({ kind: f.kind, message: f.message })),
   } as const;
-  const copyAll = (target: (key: string) => string): Promise<void> =>
-    forEachLimited(list.parts, input.copyConcurrency ?? 8, (part) => store.copyPartTo(part, target(part.key)));
+  const copyAll = async (target: (key: string) => string): Promise<void> => {
+    await mapLimited(list.parts, input.copyConcurrency ?? 8, (part) => store.copyPartTo(part, target(part.key)));
+  };
   // The copies go first: if one fails, no report claims an outcome that was not filed.
   if (report.success) {
     const profileKey = runKey(runId, 'validate', 'profile.json');

@@ -10,6 +10,7 @@
  * `Fn::Join`, `Fn::FindInMap`, `Fn::Select`, `Fn::Split`, `Fn::Sub` (no variables map) are evaluated.
  */
 import { HANDLER_TAG } from '../lib/constructs/stage-function';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './identity';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -22,10 +23,6 @@ export interface StackTemplate {
     readonly Mappings?: Record<string, Record<string, Record<string, Json>>>;
   };
 }
-
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './identity';
-
-export { LOCAL_ACCOUNT, LOCAL_REGION } from './identity';
 
 const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
   'AWS::Partition': 'aws',

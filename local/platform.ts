@@ -26,8 +26,8 @@ import S3rver from 's3rver';
 import type { PlatformConfig } from '../config/schema';
 import { createS3Client } from '../lambda/aws/clients';
 import { buildApp } from '../lib/platform';
-import { LOCAL_CREDENTIALS } from './identity';
-import { LOCAL_ACCOUNT, LOCAL_REGION, LocalAssembly, type LocalFunction, type LocalRule, type StackTemplate } from './cloud-assembly';
+import { LocalAssembly, type LocalFunction, type LocalRule, type StackTemplate } from './cloud-assembly';
+import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './identity';
 import { AlarmEvaluator, parseMetricAlarm } from './alarms';
 import { parseEventPattern, type EventPattern } from './event-pattern';
 import { MetricStore, parseEmfDocument } from './metrics';
@@ -39,7 +39,6 @@ import { StepFunctionsEndpoint, type LocalExecution } from './stepfunctions-endp
 
 const REPO_ROOT = resolve(__dirname, '..');
 
-export { LOCAL_CREDENTIALS } from './identity';
 
 /** A Lambda handler as the platform calls it. */
 export type LocalHandler = (event: unknown) => Promise<unknown>;

@@ -13,7 +13,7 @@ import type { ValidationReport } from '../../lambda/core/validation/report';
 import { configAtLevel, rawConfig, testApp } from '../infra/helpers';
 import { flights, flightsCsv } from '../helpers/flights';
 import { listKeys, type LocalS3, readJsonObject, startS3rver } from '../helpers/s3rver';
-import { LOCAL_ACCOUNT } from '../../local/cloud-assembly';
+import { LOCAL_ACCOUNT } from '../../local/identity';
 import { LocalPipeline, templatesOf } from '../helpers/synthesized-pipeline';
 
 const DATA = 'flights-data-local';

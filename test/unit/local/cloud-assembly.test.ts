@@ -3,7 +3,8 @@
  * their local names, ARNs by resource type, cross-stack outputs and exports through the other stack),
  * functions, state machines, rules and alarms collected, and a clear error for what it cannot resolve.
  */
-import { LOCAL_ACCOUNT, LocalAssembly, UnresolvableValueError, type StackTemplate } from '../../../local/cloud-assembly';
+import { LocalAssembly, UnresolvableValueError, type StackTemplate } from '../../../local/cloud-assembly';
+import { LOCAL_ACCOUNT } from '../../../local/identity';
 import { HANDLER_TAG } from '../../../lib/constructs/stage-function';
 
 const data: StackTemplate = {

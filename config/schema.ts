@@ -197,8 +197,15 @@ const servingSchema = z.strictObject({
           margin: z.number().nonnegative().default(0.01),
         })
         .optional(),
+      approvalTimeoutHours: z.number().int().min(1).max(8760).default(168).describe('level 2: how long a registered version waits for `mlops models approve` before the run ends ApprovalExpired'),
+      rollbackAlarms: z
+        .strictObject({
+          errorRatePercent: z.number().gt(0).max(100).default(1).describe('roll back when more than this share of requests to the new version fail (per minute)'),
+          p99LatencyMs: z.number().int().min(1).max(900000).default(1000).describe('roll back when the p99 latency of the new version exceeds this (per minute)'),
+        })
+        .default({ errorRatePercent: 1, p99LatencyMs: 1000 }),
     })
-    .default({ canaryPercent: 10, canaryMinutes: 10 }),
+    .default({ canaryPercent: 10, canaryMinutes: 10, approvalTimeoutHours: 168, rollbackAlarms: { errorRatePercent: 1, p99LatencyMs: 1000 } }),
 });
 
 const scheduleExpression = z

@@ -241,10 +241,42 @@ const storageSchema = z.strictObject({
     .describe('CloudWatch Logs retention in days (one of the values CloudWatch accepts)'),
 });
 
-const cicdSchema = z.strictObject({
-  repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name of a GitHub repository'),
-  branch: z.string().min(1).default('main'),
-});
+/** The issuer of GitHub Actions' OIDC tokens; IAM names the provider for it after its host. */
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+
+/** An IAM OIDC provider ARN for GitHub Actions (captures the account id). */
+export const GITHUB_OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):oidc-provider\/token\.actions\.githubusercontent\.com$/;
+
+const cicdSchema = z
+  .strictObject({
+    repository: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name of a GitHub repository')
+      .describe('the GitHub repository (owner/name) whose workflow deploys this environment'),
+    branch: z
+      .string()
+      .min(1)
+      .default('main')
+      .describe(
+        'the branch whose pushes deploy; the deploy job runs in a GitHub environment, whose OIDC subject names no branch, so restrict that environment\'s deployment branches to this one',
+      ),
+    githubEnvironment: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,255}$/, 'a GitHub environment name: letters, digits, dots, dashes and underscores')
+      .optional()
+      .describe('the GitHub environment the deploy job runs in (its `environment:`); the role trusts only this subject. Default: the environment name'),
+    oidcProvider: z
+      .string()
+      .regex(
+        /^(create|existing|arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com)$/,
+        "'create', 'existing', or the ARN of a GitHub OIDC provider (arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com)",
+      )
+      .default('create')
+      .describe(
+        "IAM allows one GitHub OIDC provider per account: 'create' makes it in this environment's cicd stack; 'existing' uses the one at the standard ARN of the deploy account (another env or tool created it); or give its ARN",
+      ),
+  })
+  .describe('the GitHub Actions deploy role of this environment (capability cicd); without this section no cicd stack is built');
 
 const governanceSchema = z.strictObject({
   intendedUse: z.string().min(1).default('Not stated.'),
@@ -314,11 +346,29 @@ function checkCrossFields(config: Sections, issue: IssueSink): void {
   if (config.dataset && config.features) checkFeatures(config.dataset, config.features, issue);
   if (config.model && config.serving) checkEngines(config.model, config.serving, issue);
   if (config.dataset && config.gate) checkGateMetric(config.dataset, config.gate, issue);
+  if (config.cicd) checkCicd(config.cicd, config.account, issue);
   if (config.maturityLevel !== undefined && config.overrides) {
     const overrides: CapabilityOverrides = config.overrides;
     for (const problem of checkCapabilities(config.maturityLevel, overrides)) {
       issue(['overrides', problem.capability], overrides[problem.capability] ?? '(not set)', problem.message);
     }
+  }
+}
+
+/**
+ * A provider ARN must be in the account the stack deploys to (when the config names it): IAM trusts only
+ * providers of its own account. Whether the section is used at all is the `cicd` capability's business:
+ * with the capability off it is ignored (like other sections of capabilities that are off), and with the
+ * capability on but no section there is simply no cicd stack.
+ */
+function checkCicd(cicd: CicdConfig, account: string | undefined, issue: IssueSink): void {
+  const providerAccount = GITHUB_OIDC_PROVIDER_ARN.exec(cicd.oidcProvider)?.[1];
+  if (account !== undefined && providerAccount !== undefined && providerAccount !== account) {
+    issue(
+      ['cicd', 'oidcProvider'],
+      cicd.oidcProvider,
+      `a provider in this environment's account ${account} (arn:aws:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}), or 'existing'`,
+    );
   }
 }
 
@@ -479,6 +529,8 @@ export type ColumnConfig = z.infer<typeof columnSchema>;
 export type FeaturesConfig = PlatformConfig['features'];
 /** The storage section. */
 export type StorageConfig = PlatformConfig['storage'];
+/** The cicd section (when present). */
+export type CicdConfig = NonNullable<PlatformConfig['cicd']>;
 
 /** The JSON Schema editors use to complete and check config files (input shape: defaults are optional). */
 export function configJsonSchema(): Record<string, unknown> {

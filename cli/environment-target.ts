@@ -61,6 +61,7 @@ export async function resolveTarget(config: PlatformConfig, options: TargetOptio
       dataBucket: endpoints.s3.buckets.data,
       artifactBucket: endpoints.s3.buckets.artifacts,
       stateMachineArn: endpoints.stepFunctions.stateMachineArn,
+      ...(endpoints.stepFunctions.deployStateMachineArn ? { deployStateMachineArn: endpoints.stepFunctions.deployStateMachineArn } : {}),
     };
     const s3 = createS3Client({ endpoint: endpoints.s3.endpoint, region: endpoints.region, credentials: LOCAL_CREDENTIALS });
     const sfn = new SFNClient({ endpoint: endpoints.stepFunctions.endpoint, region: endpoints.region, credentials: LOCAL_CREDENTIALS });

@@ -19,7 +19,11 @@ const endpointsSchema = z.object({
   pid: z.number().int().positive(),
   startedAt: z.string(),
   s3: z.object({ endpoint: z.url(), buckets: z.object({ data: z.string(), artifacts: z.string() }) }),
-  stepFunctions: z.object({ endpoint: z.url(), stateMachineArn: z.string() }),
+  stepFunctions: z.object({ endpoint: z.url(), stateMachineArn: z.string(), deployStateMachineArn: z.string().optional() }),
+  /** Every Function URL of the templates served locally: logical id → `http://127.0.0.1:<port>/`. */
+  functionUrls: z.record(z.string(), z.url()).optional(),
+  /** The serving stack's predict Function URL (one of {@link functionUrls}); absent when the environment has no endpoint. */
+  predictUrl: z.url().optional(),
 });
 
 /** What a running local platform tells other processes. */

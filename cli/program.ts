@@ -7,14 +7,16 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import type { PlatformConfig } from '../config/schema';
+import { deployCommand } from './commands/deploy';
 import { localRunCommand, localUpCommand } from './commands/local';
 import { modelShowCommand, modelsCommand, modelStageCommand, parseVersion, s3ModelRegistry, type ModelRegistry, type StageChangeOptions } from './commands/models';
+import { predictCommand, readRequestBody, resolvePredictEndpoint } from './commands/predict';
 import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
 import { runShowCommand, runsCommand } from './commands/runs';
 import { checkUpload, uploadCommand } from './commands/upload';
 import { validateCommand } from './commands/validate';
-import { withTarget, type TargetOptions } from './environment-target';
+import { withTarget, type EnvironmentTarget, type TargetOptions } from './environment-target';
 import { EXIT, UsageError } from './errors';
 import { processOutput, type Output } from './output';
 
@@ -71,9 +73,9 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .enablePositionalOptions();
 
   /** Run a `models` command on the registry of the environment's model (named by the config's `name`). */
-  const withRegistry = async (options: EnvOptions, command: (registry: ModelRegistry) => Promise<number>): Promise<void> => {
+  const withRegistry = async (options: EnvOptions, command: (registry: ModelRegistry, target: EnvironmentTarget) => Promise<number>): Promise<void> => {
     const config = selectConfig(options);
-    await withTarget(config, options, async (t) => setExit(await command(s3ModelRegistry(t.s3, t.env.artifactBucket, config.name))));
+    await withTarget(config, options, async (t) => setExit(await command(s3ModelRegistry(t.s3, t.env.artifactBucket, config.name), t)));
   };
 
   configOptions(
@@ -170,7 +172,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       .option('--json', 'print the new stage and history as JSON'),
   ).action(async (version: string, options: EnvOptions & StageChangeOptions) => {
     const v = parseVersion(version);
-    await withRegistry(options, (registry) => modelStageCommand(registry, v, 'approve', stageChange(options), output));
+    await withRegistry(options, (registry, t) => modelStageCommand(registry, v, 'approve', stageChange(options), output, t.sfn));
   });
   targetOptions(
     models
@@ -182,7 +184,48 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       .option('--json', 'print the new stage and history as JSON'),
   ).action(async (version: string, options: EnvOptions & StageChangeOptions) => {
     const v = parseVersion(version);
-    await withRegistry(options, (registry) => modelStageCommand(registry, v, 'reject', stageChange(options), output));
+    await withRegistry(options, (registry, t) => modelStageCommand(registry, v, 'reject', stageChange(options), output, t.sfn));
+  });
+
+  targetOptions(
+    program
+      .command('deploy')
+      .description("deploy a registry version to the environment's endpoint through its deploy state machine (levels 0–1; at any level, a deliberate redeploy or rollback)")
+      .argument('<version>', 'the version number (3 or v3)')
+      .option('--reason <text>', 'why (recorded in the stage history and the deploy history)')
+      .option('--by <name>', 'who deploys (default: the OS user)')
+      .option('--no-wait', 'start the deployment and return')
+      .option('--json', 'print the outcome as JSON'),
+  ).action(async (version: string, options: EnvOptions & { reason?: string; by?: string; wait: boolean; json?: boolean }) => {
+    const v = parseVersion(version);
+    const config = selectConfig(options);
+    await withTarget(config, options, async (t) =>
+      setExit(
+        await deployCommand(
+          v,
+          config,
+          t.env,
+          { sfn: t.sfn, registry: s3ModelRegistry(t.s3, t.env.artifactBucket, config.name).store },
+          { ...(options.reason ? { reason: options.reason } : {}), ...(options.by ? { by: options.by } : {}), wait: options.wait, json: options.json ?? false, pollSeconds: t.pollSeconds, flags: selectionFlags(config, options) },
+          output,
+        ),
+      ),
+    );
+  });
+
+  targetOptions(
+    program
+      .command('predict')
+      .description("call the environment's predict endpoint: SigV4-signed on AWS, or the local platform's with --local (exit 0 answered, 1 refused or failed)")
+      .argument('[json]', 'the request: one record \'{"distance": 950, …}\' or a batch \'{"instances": [...]}\'; - reads stdin')
+      .option('-f, --file <file>', 'read the request from a JSON file instead')
+      .option('--json', 'print the response body as the endpoint sent it'),
+  ).action(async (json: string | undefined, options: EnvOptions & { file?: string; json?: boolean }) => {
+    const config = selectConfig(options);
+    // Usage errors first: no need to find the endpoint for a request that is not JSON.
+    const body = readRequestBody(json, options.file);
+    const endpoint = await resolvePredictEndpoint(config, options);
+    setExit(await predictCommand(endpoint, body, { json: options.json ?? false }, output));
   });
 
   targetOptions(

@@ -10,9 +10,10 @@ import { CONFIG_DIR, ConfigError, listEnvironments, loadConfig } from '../config
 import type { PlatformConfig } from '../config/schema';
 import { capabilitiesFor, type Capabilities } from './maturity';
 import { retentionDays } from './constructs/stage-function';
+import { CicdStack } from './stacks/cicd-stack';
 import { DataStack } from './stacks/data-stack';
 import { PipelineStack } from './stacks/pipeline-stack';
-import { ServingStack } from './stacks/serving-stack';
+import { deployStateMachineName, ServingStack } from './stacks/serving-stack';
 
 /** The platform's version (package.json), recorded as the code version in every model's lineage. */
 export const PLATFORM_VERSION: string = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -28,7 +29,11 @@ export const PLATFORM_TAGS = {
  * The stacks of one environment, built from its validated config:
  *
  * - `<name>-<env>-data`: {@link DataStack} (every level);
- * - `<name>-<env>-pipeline`: {@link PipelineStack}, when it has something to deploy at this env's capabilities.
+ * - `<name>-<env>-serving`: {@link ServingStack}, the endpoint and the deploy state machine, when a
+ *   deployment mode is on;
+ * - `<name>-<env>-pipeline`: {@link PipelineStack}, when it has something to deploy at this env's
+ *   capabilities (at levels 2+ it runs the serving stack's deploy state machine, so it comes after it);
+ * - `<name>-<env>-cicd`: {@link CicdStack}, when `cicd` is on and the config has a `cicd` section.
  *
  * Stacks take account and region from the config when it gives them, else they are environment-agnostic
  * (synth needs no credentials). Every stack and resource is tagged with the platform name, environment
@@ -45,6 +50,8 @@ export class Platform {
   readonly pipeline?: PipelineStack;
   /** The inference endpoint; present when a deployment mode is on (see {@link ServingStack.hasResources}). */
   readonly serving?: ServingStack;
+  /** The GitHub Actions deploy role; present when `cicd` is on and the config has a `cicd` section (see {@link CicdStack.hasResources}). */
+  readonly cicd?: CicdStack;
   /** Every stack of this environment, in deployment order. */
   readonly stacks: readonly Stack[];
 
@@ -73,6 +80,19 @@ export class Platform {
     });
     const stacks: Stack[] = [this.data];
 
+    if (ServingStack.hasResources(this.capabilities)) {
+      this.serving = new ServingStack(app, `${prefix}-serving`, {
+        ...common,
+        stackName: `${prefix}-serving`,
+        description: `${prefix}: inference endpoint and deploy state machine (mlops-platform)`,
+        artifactBucket: this.data.artifactBucket,
+        capabilities: this.capabilities,
+        config: { name: config.name, environment: config.environment, dataset: config.dataset, serving: config.serving },
+        logRetention: retentionDays(config.storage.logRetentionDays),
+        disposable: config.disposable,
+      });
+      stacks.push(this.serving);
+    }
     if (PipelineStack.hasResources(this.capabilities)) {
       this.pipeline = new PipelineStack(app, `${prefix}-pipeline`, {
         ...common,
@@ -83,22 +103,22 @@ export class Platform {
         artifactBucket: this.data.artifactBucket,
         config: { name: config.name, environment: config.environment, dataset: config.dataset, features: config.features, model: config.model, gate: config.gate },
         codeVersion: PLATFORM_VERSION,
+        ...(this.serving ? { deployStateMachineName: deployStateMachineName(config) } : {}),
+        approvalTimeoutHours: config.serving.deployment.approvalTimeoutHours,
         logRetention: retentionDays(config.storage.logRetentionDays),
         disposable: config.disposable,
       });
+      if (this.serving) this.pipeline.addStackDependency(this.serving, 'the pipeline runs the deploy state machine');
       stacks.push(this.pipeline);
     }
-    if (ServingStack.hasResources(this.capabilities)) {
-      this.serving = new ServingStack(app, `${prefix}-serving`, {
+    if (CicdStack.hasResources(this.capabilities, config)) {
+      this.cicd = new CicdStack(app, `${prefix}-cicd`, {
         ...common,
-        stackName: `${prefix}-serving`,
-        description: `${prefix}: inference endpoint (mlops-platform)`,
-        artifactBucket: this.data.artifactBucket,
-        config: { name: config.name, environment: config.environment, dataset: config.dataset, serving: config.serving },
-        logRetention: retentionDays(config.storage.logRetentionDays),
-        disposable: config.disposable,
+        stackName: `${prefix}-cicd`,
+        description: `${prefix}: GitHub Actions OIDC deploy role (mlops-platform)`,
+        config: { name: config.name, environment: config.environment, cicd: config.cicd },
       });
-      stacks.push(this.serving);
+      stacks.push(this.cicd);
     }
     this.stacks = stacks;
 

@@ -14,4 +14,7 @@ export const DATA_STACK_OUTPUTS = {
 export const PIPELINE_STACK_OUTPUTS = { stateMachineArn: 'TrainingStateMachineArn' } as const;
 
 /** Outputs of `<name>-<env>-serving`. */
-export const SERVING_STACK_OUTPUTS = { predictUrl: 'PredictUrl' } as const;
+export const SERVING_STACK_OUTPUTS = { predictUrl: 'PredictUrl', deployStateMachineArn: 'DeployStateMachineArn' } as const;
+
+/** Outputs of `<name>-<env>-cicd`. */
+export const CICD_STACK_OUTPUTS = { deployRoleArn: 'GitHubDeployRoleArn' } as const;

@@ -12,7 +12,7 @@
 import { HANDLER_TAG } from '../lib/constructs/stage-function';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './identity';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** One stack's template as synthesized. */
 export interface StackTemplate {
@@ -39,6 +39,9 @@ const NAME_PROPERTIES: Readonly<Record<string, string>> = {
   'AWS::Logs::LogGroup': 'LogGroupName',
   'AWS::Events::Rule': 'Name',
   'AWS::SNS::Topic': 'TopicName',
+  'AWS::CodeDeploy::Application': 'ApplicationName',
+  'AWS::CodeDeploy::DeploymentGroup': 'DeploymentGroupName',
+  'AWS::CodeDeploy::DeploymentConfig': 'DeploymentConfigName',
 };
 
 /** A template value the local platform cannot resolve (names the intrinsic and where). */
@@ -82,7 +85,27 @@ export interface LocalFunctionUrl {
   readonly stackName: string;
   readonly logicalId: string;
   readonly targetArn: string;
+  /** The alias (or version) the URL serves; absent: `$LATEST`. */
+  readonly qualifier?: string;
   readonly authType: string;
+}
+
+/** A published version of a function (`AWS::Lambda::Version`), numbered per function in template order. */
+export interface LocalFunctionVersion {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly functionArn: string;
+  readonly version: string;
+}
+
+/** An alias of a function (`AWS::Lambda::Alias`). */
+export interface LocalFunctionAlias {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly functionArn: string;
+  readonly name: string;
+  /** The version it points at. */
+  readonly version: string;
 }
 
 /** A CloudWatch alarm's properties, resolved. */
@@ -99,6 +122,8 @@ export class LocalAssembly {
   readonly rules: LocalRule[] = [];
   readonly alarms: LocalAlarm[] = [];
   readonly functionUrls: LocalFunctionUrl[] = [];
+  readonly versions: LocalFunctionVersion[] = [];
+  readonly aliases: LocalFunctionAlias[] = [];
   /** Every bucket: its local name, and whether it sends its object events to EventBridge. */
   readonly buckets: Array<{ readonly stackName: string; readonly logicalId: string; readonly name: string; readonly eventBridge: boolean }> = [];
 
@@ -156,7 +181,20 @@ export class LocalAssembly {
               stackName: stack.stackName,
               logicalId: id,
               targetArn: this.resolve(stack.stackName, p.TargetFunctionArn!, `${id}.TargetFunctionArn`),
+              ...(p.Qualifier !== undefined ? { qualifier: this.resolve(stack.stackName, p.Qualifier, `${id}.Qualifier`) } : {}),
               authType: this.resolve(stack.stackName, p.AuthType ?? 'NONE', `${id}.AuthType`),
+            });
+            break;
+          case 'AWS::Lambda::Version':
+            this.versions.push({ stackName: stack.stackName, logicalId: id, functionArn: this.functionArnOf(stack.stackName, p.FunctionName!, id), version: this.resolve(stack.stackName, { 'Fn::GetAtt': [id, 'Version'] }, id) });
+            break;
+          case 'AWS::Lambda::Alias':
+            this.aliases.push({
+              stackName: stack.stackName,
+              logicalId: id,
+              functionArn: this.functionArnOf(stack.stackName, p.FunctionName!, id),
+              name: this.resolve(stack.stackName, p.Name!, `${id}.Name`),
+              version: this.resolve(stack.stackName, p.FunctionVersion!, `${id}.FunctionVersion`),
             });
             break;
           case 'AWS::CloudWatch::Alarm':
@@ -169,14 +207,40 @@ export class LocalAssembly {
     }
   }
 
+  /** The names of the stacks, in the assembly's order. */
+  get stackNames(): string[] {
+    return this.stacks.map((s) => s.stackName);
+  }
+
+  /** A stack's resources as its template holds them (intrinsics unresolved). */
+  resourcesOf(stackName: string): Readonly<Record<string, { readonly Type: string; readonly Properties?: Record<string, Json> }>> {
+    return this.stack(stackName).template.Resources ?? {};
+  }
+
+  /** A stack output's local value. */
+  outputOf(stackName: string, output: string): string {
+    const value = this.stack(stackName).template.Outputs?.[output]?.Value;
+    if (value === undefined) throw new UnresolvableValueError(`${stackName} has no output ${output}`);
+    return this.resolve(stackName, value, `${stackName}.Outputs.${output}`);
+  }
+
+  /** The unqualified ARN of the function a `FunctionName` property names (a Ref, a name or an ARN). */
+  private functionArnOf(stackName: string, value: Json, where: string): string {
+    const resolved = this.resolve(stackName, value, `${where}.FunctionName`);
+    return resolved.startsWith('arn:') ? resolved : `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${resolved}`;
+  }
+
   /** The local ARN of a resource, by its type. */
   arnOf(stackName: string, logicalId: string): string {
     const resource = this.stack(stackName).template.Resources?.[logicalId];
     switch (resource?.Type) {
       case 'AWS::Lambda::Function':
         return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
-      case 'AWS::StepFunctions::StateMachine':
-        return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+      case 'AWS::StepFunctions::StateMachine': {
+        // A state machine named in the template is known by that name (other stacks refer to it by name).
+        const given = resource.Properties?.StateMachineName;
+        return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${given !== undefined ? this.resolve(stackName, given, `${logicalId}.StateMachineName`) : logicalId}`;
+      }
       case 'AWS::IAM::Role':
         return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${logicalId}`;
       case 'AWS::S3::Bucket':
@@ -188,6 +252,16 @@ export class LocalAssembly {
       default:
         return `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
     }
+  }
+
+  /** The number of an `AWS::Lambda::Version`: its place among its function's versions in the template, from 1. */
+  private versionNumberOf(stackName: string, logicalId: string, where: string): string {
+    const resources = this.stack(stackName).template.Resources ?? {};
+    const resource = resources[logicalId];
+    if (resource?.Type !== 'AWS::Lambda::Version') throw new UnresolvableValueError(`${where}: Fn::GetAtt ${logicalId}.Version names no AWS::Lambda::Version`);
+    const fn = JSON.stringify(resource.Properties?.FunctionName);
+    const siblings = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Version' && JSON.stringify(r.Properties?.FunctionName) === fn);
+    return String(siblings.findIndex(([id]) => id === logicalId) + 1);
   }
 
   private stack(stackName: string): StackTemplate {
@@ -234,6 +308,7 @@ export class LocalAssembly {
         case 'Fn::GetAtt': {
           const [id, attribute] = (Array.isArray(arg) ? arg : String(arg).split('.')) as [string, string];
           if (attribute === 'Arn') return this.arnOf(stackName, id);
+          if (attribute === 'Version') return this.versionNumberOf(stackName, id, where);
           if (attribute === 'Name' || attribute === 'BucketName') return this.resolve(stackName, { Ref: id }, where);
           throw new UnresolvableValueError(`${where}: Fn::GetAtt ${id}.${attribute} has no local value`);
         }

@@ -10,7 +10,14 @@
  *   as separate Lambda containers would have);
  * - turns S3 object-created events of buckets with EventBridge notifications into EventBridge events
  *   and delivers them to the targets of every rule whose synthesized pattern matches;
- * - runs `rate(…)` schedules on a clock that can be sped up.
+ * - runs `rate(…)` schedules on a clock that can be sped up;
+ * - keeps each function's versions and aliases (`lambda-control-plane.ts`, also served as the Lambda API
+ *   the deploy Lambda publishes versions through): a Function URL on an alias runs the version the alias
+ *   routes to, each version in module instances of its own with its own environment;
+ * - runs the deploy state machine's CodeDeploy tasks on `codedeploy-stand-in.ts` (canary shifts on the
+ *   platform clock, stopped and rolled back by the synthesized alarms), nested executions
+ *   (`states:startExecution.sync`) on the local endpoint, and `.waitForTaskToken` tasks until
+ *   `SendTaskSuccess`/`SendTaskFailure` arrives for their token.
  *
  * SageMaker tasks (engine `sagemaker`) are bound to the stand-in of `sagemaker-stand-in.ts`, and the log
  * says so. Nothing in `lambda/` knows it runs locally beyond the standard `AWS_ENDPOINT_URL_*` variables.
@@ -26,7 +33,8 @@ import S3rver from 's3rver';
 import type { PlatformConfig } from '../config/schema';
 import { createS3Client } from '../lambda/aws/clients';
 import { buildApp } from '../lib/platform';
-import { LocalAssembly, type LocalFunction, type LocalRule, type StackTemplate } from './cloud-assembly';
+import { PIPELINE_STACK_OUTPUTS, SERVING_STACK_OUTPUTS } from '../lib/stack-outputs';
+import { LocalAssembly, type Json, type LocalFunction, type LocalRule, type StackTemplate } from './cloud-assembly';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './identity';
 import { AlarmEvaluator, parseMetricAlarm } from './alarms';
 import { parseEventPattern, type EventPattern } from './event-pattern';
@@ -35,10 +43,15 @@ import { parseSchedule, type Schedule } from './schedule';
 import { FunctionUrlServer } from './function-url-server';
 import { captureHandlerOutput } from './log-capture';
 import { SageMakerStandIn } from './sagemaker-stand-in';
+import { CodeDeployStandIn, lambdaDeploymentGroupsFromResources } from './codedeploy-stand-in';
+import { LambdaControlPlane, type RouteResult } from './lambda-control-plane';
 import { StepFunctionsEndpoint, type LocalExecution } from './stepfunctions-endpoint';
 
 const REPO_ROOT = resolve(__dirname, '..');
 
+
+/** Prefix of the task tokens the local platform hands `.waitForTaskToken` tasks. */
+const TASK_TOKEN_PREFIX = 'local-task-token-';
 
 /** A Lambda handler as the platform calls it. */
 export type LocalHandler = (event: unknown) => Promise<unknown>;
@@ -126,6 +139,10 @@ export function localBucketName(stackName: string, logicalId: string): string {
 export interface AslState {
   readonly Type: string;
   readonly Resource?: string;
+  /** Wait states: seconds to wait. */
+  readonly Seconds?: number;
+  /** Task states: the task's time limit. */
+  readonly TimeoutSeconds?: number;
   readonly ItemProcessor?: { readonly States: Record<string, AslState> };
   readonly Iterator?: { readonly States: Record<string, AslState> };
   readonly Branches?: ReadonlyArray<{ readonly States: Record<string, AslState> }>;
@@ -196,16 +213,24 @@ export class LocalPlatform {
   readonly s3: S3Client;
   /** The training state machine's local ARN. */
   readonly stateMachineArn: string;
+  /** The deploy state machine's local ARN (the serving stack's); absent without a serving stack. */
+  readonly deployStateMachineArn?: string;
   readonly stepFunctions: StepFunctionsEndpoint;
   /** Environment variables that point AWS SDK clients at the local services. */
   readonly env: Readonly<Record<string, string>>;
   readonly sagemaker: SageMakerStandIn;
+  /** Every function's versions and aliases; also served as the Lambda API (`AWS_ENDPOINT_URL_LAMBDA`). */
+  readonly lambda: LambdaControlPlane;
+  /** CodeDeploy for the templates' Lambda deployment groups; present when there are any. */
+  codeDeploy?: CodeDeployStandIn;
 
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly handlers = new Map<string, LocalHandler>();
+  /** Handler instances of published versions (`<function ARN>:<version>`), each with its version's environment. */
+  private readonly versionHandlers = new Map<string, LocalHandler>();
   /** Each state machine (by ARN), parsed once, with its tasks' local handlers by state name. */
-  private readonly machines = new Map<string, { stateMachine: StateMachine; handlers: Record<string, (event: unknown) => Promise<never>> }>();
+  private readonly machines = new Map<string, { stateMachine: StateMachine; handlers: Record<string, (event: unknown) => Promise<never>>; waits: Record<string, number> }>();
   private readonly savedEnv: Record<string, string | undefined> = {};
   private restoreOutput?: () => void;
   /** The metrics the handlers emitted (their EMF lines), as CloudWatch would store them. */
@@ -225,14 +250,25 @@ export class LocalPlatform {
   private constructor(
     private readonly options: LocalPlatformOptions,
     private readonly server: S3rver,
-    setup: { assembly: LocalAssembly; buckets: { data: string; artifacts: string }; s3: S3Client; stepFunctions: StepFunctionsEndpoint; env: Record<string, string>; stateMachineArn: string },
+    setup: {
+      assembly: LocalAssembly;
+      buckets: { data: string; artifacts: string };
+      s3: S3Client;
+      stepFunctions: StepFunctionsEndpoint;
+      lambda: LambdaControlPlane;
+      env: Record<string, string>;
+      stateMachineArn: string;
+      deployStateMachineArn?: string;
+    },
   ) {
     this.assembly = setup.assembly;
     this.buckets = setup.buckets;
     this.s3 = setup.s3;
     this.stepFunctions = setup.stepFunctions;
+    this.lambda = setup.lambda;
     this.env = setup.env;
     this.stateMachineArn = setup.stateMachineArn;
+    if (setup.deployStateMachineArn) this.deployStateMachineArn = setup.deployStateMachineArn;
     this.sagemaker = new SageMakerStandIn(this.s3);
     mkdirSync(join(options.dir, 'logs'), { recursive: true });
     this.logFile = join(options.dir, 'logs', 'handlers.jsonl');
@@ -270,18 +306,24 @@ export class LocalPlatform {
     const running: { platform?: LocalPlatform } = {};
     const stepFunctions = new StepFunctionsEndpoint(
       machines.map((m) => m.arn),
-      (arn, input) => running.platform!.execute(arn, input),
+      (arn, input, name) => running.platform!.execute(arn, input, name),
     );
     const sfnEndpoint = await stepFunctions.listen();
+    const lambda = new LambdaControlPlane();
+    const lambdaEndpoint = await lambda.listen();
     const env = {
       AWS_ENDPOINT_URL_S3: s3Endpoint,
       AWS_ENDPOINT_URL_SFN: sfnEndpoint,
+      AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_REGION: LOCAL_REGION,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
-    const platform = new LocalPlatform(options, server, { assembly, buckets, s3, stepFunctions, env, stateMachineArn: machines[0]!.arn });
+    const trainingArn = assembly.outputOf(`${config.name}-${config.environment}-pipeline`, PIPELINE_STACK_OUTPUTS.stateMachineArn);
+    const servingStack = `${config.name}-${config.environment}-serving`;
+    const deployArn = assembly.stackNames.includes(servingStack) ? assembly.outputOf(servingStack, SERVING_STACK_OUTPUTS.deployStateMachineArn) : undefined;
+    const platform = new LocalPlatform(options, server, { assembly, buckets, s3, stepFunctions, lambda, env, stateMachineArn: trainingArn, ...(deployArn ? { deployStateMachineArn: deployArn } : {}) });
     running.platform = platform;
     // SDK clients inside the handlers are made on first use: the local endpoints stay set while the platform runs.
     for (const key of Object.keys(env)) platform.savedEnv[key] = process.env[key];
@@ -301,6 +343,7 @@ export class LocalPlatform {
     server.on('event', (event: { Records: S3NotificationRecord[] }) => platform.onS3Event(event));
     platform.log(`S3 ${s3Endpoint} (data in ${join(options.dir, 's3')}): ${assembly.buckets.map((b) => b.name).join(', ')}`);
     platform.log(`Step Functions ${sfnEndpoint}: ${machines.map((m) => m.logicalId).join(', ')}`);
+    platform.log(`Lambda API ${lambdaEndpoint} (versions and aliases of ${assembly.functions.length} functions)`);
     platform.log(`handler logs: ${platform.logFile}`);
     return platform;
   }
@@ -308,21 +351,56 @@ export class LocalPlatform {
   /** Load every stage function and check every task of every state machine has something to run. */
   private bind(): void {
     const load = this.options.loadHandler ?? loadHandlerIsolated;
-    for (const fn of this.assembly.functions) this.handlers.set(fn.arn, load(fn.handler, fn.environment));
+    for (const fn of this.assembly.functions) {
+      this.handlers.set(fn.arn, load(fn.handler, fn.environment));
+      this.lambda.register({ name: fn.arn.slice(fn.arn.lastIndexOf(':') + 1), arn: fn.arn, handler: fn.handler, environment: fn.environment });
+    }
+    for (const version of this.assembly.versions) this.lambda.createVersion(version.functionArn, `${version.logicalId} (CloudFormation)`);
+    for (const alias of this.assembly.aliases) this.lambda.createAlias(alias.functionArn, alias.name, alias.version);
+    this.lambda.onAliasChange((e) => {
+      if (!e.before) return;
+      const weights = Object.entries(e.after.additionalVersionWeights).map(([v, w]) => ` + version ${v} at ${Math.round(w * 100)}%`).join('');
+      this.log(`alias ${e.functionName}:${e.alias}: version ${e.before.functionVersion} → ${e.after.functionVersion}${weights}`);
+    });
+    const groups = this.assembly.stackNames.flatMap((stack) =>
+      lambdaDeploymentGroupsFromResources(this.assembly.resourcesOf(stack), (value, where) => this.assembly.resolveDeep(stack, value as Json, where)),
+    );
+    if (groups.length > 0) {
+      this.codeDeploy = new CodeDeployStandIn(groups, {
+        lambda: this.lambda,
+        now: () => this.clockMs,
+        alarmState: (name) => {
+          try {
+            return this.alarms?.state(name).value;
+          } catch {
+            return undefined;
+          }
+        },
+      });
+      this.codeDeploy.onChange((e) => this.log(`CodeDeploy ${e.deployment.deploymentId} (${e.deployment.group.deploymentGroupName}): ${e.change}, ${e.deployment.status}${e.deployment.errorInformation ? ` (${e.deployment.errorInformation.Code}: ${e.deployment.errorInformation.Message})` : ""}${e.deployment.targetWeight > 0 && e.deployment.targetWeight < 1 ? ` (${Math.round(e.deployment.targetWeight * 100)}% on version ${e.deployment.targetVersion})` : ''}`));
+      this.log(`CodeDeploy (stand-in, on the platform clock): ${groups.map((g) => `${g.deploymentGroupName} ${JSON.stringify(g.routing)} alarms ${g.alarmNames.join(', ') || 'none'}`).join('; ')}`);
+    }
     // Each state machine is parsed (and its ASL validated) once, every task bound to what it runs.
     for (const machine of this.assembly.stateMachines) {
       const handlers: Record<string, (event: unknown) => Promise<never>> = {};
       const standIns: string[] = [];
-      for (const [state, resource] of taskStatesOf(machine.definition.States as Record<string, AslState>)) {
-        const handler = this.handlers.get(resource) ?? this.sagemakerTask(resource);
+      const states = machine.definition.States as Record<string, AslState>;
+      for (const [state, resource] of taskStatesOf(states)) {
+        const sagemaker = this.sagemakerTask(resource);
+        const handler = this.handlers.get(resource) ?? sagemaker ?? this.serviceTask(resource, states[state]);
         if (!handler) throw new Error(`${machine.logicalId}: state ${state} runs ${resource}, which has no local counterpart`);
-        if (!this.handlers.has(resource)) standIns.push(state);
+        if (sagemaker) standIns.push(state);
         handlers[state] = async (event) => (await handler(event)) as never;
       }
       if (standIns.length > 0) {
         this.log(`SageMaker is not available locally: states ${standIns.join(', ')} run on the SageMaker stand-in (our GBDT in place of XGBoost; set model.engine to 'lambda' to train in the Lambda as deployed)`);
       }
-      this.machines.set(machine.arn, { stateMachine: new StateMachine(machine.definition as never, { validationOptions: { checkArn: true } }), handlers });
+      // Wait states run on the platform clock: as many real milliseconds as their seconds take at its speed.
+      const waits: Record<string, number> = {};
+      for (const [name, state] of Object.entries(states)) {
+        if (state.Type === 'Wait' && typeof state.Seconds === 'number') waits[name] = Math.max(10, (state.Seconds * 1000) / (this.options.clockSpeed ?? 1));
+      }
+      this.machines.set(machine.arn, { stateMachine: new StateMachine(machine.definition as never, { validationOptions: { checkArn: true } }), handlers, waits });
     }
     for (const rule of this.assembly.rules) if (rule.eventPattern) this.patterns.set(rule.logicalId, parseEventPattern(rule.eventPattern));
     const alarms = this.assembly.alarms.map((a) => parseMetricAlarm(a.logicalId, a.properties));
@@ -341,10 +419,8 @@ export class LocalPlatform {
         this.log(`rule ${rule.logicalId}: ${(error as Error).message}; the rule does not run locally`);
       }
     }
-    if (this.schedules.length > 0) {
-      // The schedules' clock moves a minute per tick: once a real minute, or faster with the clock speed.
-      this.timers.push(setInterval(() => this.advanceClock(1), Math.max(50, 60_000 / (this.options.clockSpeed ?? 1))));
-    }
+    // The platform clock (schedules, canaries) moves a minute per tick: once a real minute, or faster with the clock speed.
+    this.timers.push(setInterval(() => this.advanceClock(1), Math.max(50, 60_000 / (this.options.clockSpeed ?? 1))));
   }
 
   /**
@@ -354,6 +430,8 @@ export class LocalPlatform {
   advanceClock(minutes: number): void {
     for (let m = 0; m < minutes; m++) {
       this.clockMs += 60_000;
+      // Traffic shifts fall due on the clock, whether or not the deploy state machine is looking.
+      this.codeDeploy?.advanceAll();
       const time = new Date(this.clockMs);
       for (const entry of this.schedules) {
         const { rateMs, firesAt } = entry.schedule;
@@ -378,8 +456,9 @@ export class LocalPlatform {
   /** Serve every Function URL of the templates on 127.0.0.1, each in front of its function's handler. */
   private async serveFunctionUrls(): Promise<void> {
     for (const url of this.assembly.functionUrls) {
-      const handler = this.handlers.get(url.targetArn);
-      if (!handler) throw new Error(`Function URL ${url.logicalId} fronts ${url.targetArn}, which is not a stage function of the templates`);
+      if (!this.handlers.has(url.targetArn)) throw new Error(`Function URL ${url.logicalId} fronts ${url.targetArn}, which is not a stage function of the templates`);
+      // Each request runs the version the URL's alias routes it to (weights included), as Lambda does.
+      const handler: LocalHandler = (event) => this.handlerOf(url.targetArn, this.lambda.route(url.targetArn, url.qualifier))(event);
       const server = new FunctionUrlServer(handler, (error) => this.log(`Function URL ${url.logicalId}: the handler threw ${error.name}: ${error.message} (the client got 502)`));
       this.urlServers.push(server);
       const local = await server.listen();
@@ -388,10 +467,81 @@ export class LocalPlatform {
     }
   }
 
+  /** The handler instance of the version a request was routed to (`$LATEST`: the function's own). */
+  private handlerOf(functionArn: string, route: RouteResult): LocalHandler {
+    if (route.version === '$LATEST') return this.handlers.get(functionArn)!;
+    const key = `${functionArn}:${route.version}`;
+    let handler = this.versionHandlers.get(key);
+    if (!handler) {
+      handler = (this.options.loadHandler ?? loadHandlerIsolated)(route.handler, route.environment);
+      this.versionHandlers.set(key, handler);
+    }
+    return handler;
+  }
+
   /** Run one execution of a state machine (the Step Functions endpoint calls this). */
-  private async execute(stateMachineArn: string, input: unknown): Promise<unknown> {
-    const { stateMachine, handlers } = this.machines.get(stateMachineArn)!;
-    return stateMachine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers } }).result;
+  private async execute(stateMachineArn: string, input: unknown, name: string): Promise<unknown> {
+    const { stateMachine, handlers, waits } = this.machines.get(stateMachineArn)!;
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    // One token per execution: `$$.Task.Token` of its (one) `.waitForTaskToken` task.
+    const context = {
+      Execution: { Id: executionArn, Name: name, Input: input as never, StartTime: new Date().toISOString() },
+      Task: { Token: `${TASK_TOKEN_PREFIX}${randomUUID()}` },
+    };
+    return stateMachine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits }, context }).result;
+  }
+
+  /**
+   * The local counterpart of a Step Functions service integration other than SageMaker: CodeDeploy's
+   * deployments (the stand-in), a nested execution (`states:startExecution.sync`), or a Lambda invoked with a
+   * task token (`lambda:invoke.waitForTaskToken`, resumed by `SendTaskSuccess`/`SendTaskFailure`).
+   */
+  private serviceTask(resource: string, state: AslState | undefined): LocalHandler | undefined {
+    const service = /^arn:aws:states:::(.+)$/.exec(resource)?.[1];
+    if (service === 'aws-sdk:codedeploy:createDeployment') return async (params) => this.codeDeployOrFail().createDeployment(params);
+    if (service === 'aws-sdk:codedeploy:getDeployment') return async (params) => this.codeDeployOrFail().getDeployment(params);
+    if (service === 'states:startExecution.sync:2' || service === 'states:startExecution.sync') return (params) => this.runNested(params, service.endsWith(':2'));
+    if (service === 'lambda:invoke.waitForTaskToken') return (params) => this.invokeAndWaitForToken(params, state?.TimeoutSeconds);
+    return undefined;
+  }
+
+  private codeDeployOrFail(): CodeDeployStandIn {
+    if (!this.codeDeploy) throw Object.assign(new Error('the templates have no CodeDeploy deployment group'), { name: 'CodeDeploy.DeploymentGroupDoesNotExistException' });
+    return this.codeDeploy;
+  }
+
+  /** `states:startExecution.sync(:2)`: start the execution on the local endpoint, wait, answer as Step Functions does. */
+  private async runNested(params: unknown, jsonOutput: boolean): Promise<unknown> {
+    const p = params as { StateMachineArn?: string; Input?: unknown; Name?: string };
+    const input = typeof p.Input === 'string' ? p.Input : JSON.stringify(p.Input ?? {});
+    const execution = this.stepFunctions.startExecution(String(p.StateMachineArn), p.Name ?? randomUUID(), input);
+    this.log(`nested execution ${execution.executionArn} started`);
+    await execution.done;
+    const described = {
+      ExecutionArn: execution.executionArn,
+      StateMachineArn: execution.stateMachineArn,
+      Name: execution.name,
+      Status: execution.status,
+      StartDate: execution.startDate.getTime(),
+      StopDate: execution.stopDate?.getTime(),
+      Input: jsonOutput ? (JSON.parse(input) as unknown) : input,
+      ...(execution.output !== undefined ? { Output: jsonOutput ? (JSON.parse(execution.output) as unknown) : execution.output } : {}),
+      ...(execution.error !== undefined ? { Error: execution.error, Cause: execution.cause } : {}),
+    };
+    if (execution.status !== 'SUCCEEDED') throw Object.assign(new Error(JSON.stringify(described)), { name: 'States.TaskFailed' });
+    return described;
+  }
+
+  /** `lambda:invoke.waitForTaskToken`: run the function on its payload, then wait for its token's answer. */
+  private async invokeAndWaitForToken(params: unknown, timeoutSeconds: number | undefined): Promise<unknown> {
+    const p = params as { FunctionName?: string; Payload?: unknown };
+    const handler = this.handlers.get(String(p.FunctionName));
+    if (!handler) throw Object.assign(new Error(`${String(p.FunctionName)} is not a function of the templates`), { name: 'Lambda.ResourceNotFoundException' });
+    const token = JSON.stringify(p.Payload ?? null).match(new RegExp(`"(${TASK_TOKEN_PREFIX}[0-9a-f-]+)"`))?.[1];
+    if (!token) throw Object.assign(new Error('the payload of a .waitForTaskToken task must carry $$.Task.Token'), { name: 'States.Runtime' });
+    const answer = this.stepFunctions.waitForTaskToken(token, timeoutSeconds === undefined ? undefined : (timeoutSeconds * 1000) / (this.options.clockSpeed ?? 1));
+    await handler(p.Payload);
+    return answer;
   }
 
   /** The stand-in for a SageMaker service integration, or undefined for any other resource. */
@@ -483,6 +633,7 @@ export class LocalPlatform {
     this.restoreOutput?.();
     await Promise.all(this.urlServers.map((server) => server.close()));
     await this.stepFunctions.close();
+    await this.lambda.close();
     this.s3.destroy();
     await this.server.close();
     for (const [key, value] of Object.entries(this.savedEnv)) {

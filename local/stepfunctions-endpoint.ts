@@ -1,6 +1,7 @@
 /**
  * A local Step Functions endpoint: the part of the Step Functions API the platform calls
- * (`StartExecution`, `DescribeExecution`, `ListExecutions`), spoken over HTTP in the service's own
+ * (`StartExecution`, `DescribeExecution`, `ListExecutions`, and the callback pattern's `SendTaskSuccess`,
+ * `SendTaskFailure`, `SendTaskHeartbeat`), spoken over HTTP in the service's own
  * protocol (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.<Operation>`) so the unmodified trigger Lambda
  * and the CLI reach it through `@aws-sdk/client-sfn` with `AWS_ENDPOINT_URL_SFN`. Executions run in
  * aws-local-stepfunctions through the `start` callback the platform gives; names are unique per state
@@ -43,6 +44,9 @@ export class StepFunctionsEndpoint {
   readonly executions = new Map<string, LocalExecution>();
   private server?: Server;
   private readonly listeners: Array<(execution: LocalExecution) => void> = [];
+  /** Tasks waiting for their token (`.waitForTaskToken`), and tokens whose task has ended (and how). */
+  private readonly waiting = new Map<string, { resolve: (output: unknown) => void; reject: (error: Error) => void; timer?: NodeJS.Timeout }>();
+  private readonly closedTokens = new Map<string, 'answered' | 'timed out'>();
 
   constructor(
     private readonly stateMachineArns: readonly string[],
@@ -68,6 +72,41 @@ export class StepFunctionsEndpoint {
   /** Called when an execution ends. */
   onExecutionEnd(listener: (execution: LocalExecution) => void): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Wait for the answer to a task token: `SendTaskSuccess`'s output, or an error named as `SendTaskFailure`
+   * says (`States.Timeout` when `timeoutMs` passes first).
+   */
+  waitForTaskToken(token: string, timeoutMs?: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const entry: { resolve: (output: unknown) => void; reject: (error: Error) => void; timer?: NodeJS.Timeout } = { resolve, reject };
+      if (timeoutMs !== undefined) {
+        entry.timer = setTimeout(() => {
+          this.waiting.delete(token);
+          this.closedTokens.set(token, 'timed out');
+          reject(Object.assign(new Error('the task timed out waiting for its token'), { name: 'States.Timeout' }));
+        }, timeoutMs);
+        entry.timer.unref();
+      }
+      this.waiting.set(token, entry);
+    });
+  }
+
+  /** Answer a waiting task (what `SendTaskSuccess` / `SendTaskFailure` do). */
+  private answerTask(token: string, answer: { output: unknown } | { error: string; cause: string }): void {
+    if (!token) throw new ServiceError('InvalidToken', 'Invalid Token: the task token is empty');
+    const entry = this.waiting.get(token);
+    if (!entry) {
+      const closed = this.closedTokens.get(token);
+      if (closed === 'timed out') throw new ServiceError('TaskTimedOut', `Task Timed Out: '${token}'`);
+      throw new ServiceError('TaskDoesNotExist', `Task Does Not Exist: '${token}'${closed ? ' (it was already answered)' : ''}`);
+    }
+    this.waiting.delete(token);
+    this.closedTokens.set(token, 'answered');
+    if (entry.timer) clearTimeout(entry.timer);
+    if ('output' in answer) entry.resolve(answer.output);
+    else entry.reject(Object.assign(new Error(answer.cause), { name: answer.error }));
   }
 
   /** Start an execution (what `StartExecution` does). */
@@ -152,6 +191,22 @@ export class StepFunctionsEndpoint {
             .slice(0, Number(body.maxResults ?? 100) || 100);
           return reply(200, { executions: list.map((e) => ({ executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: seconds(e.startDate), ...(e.stopDate ? { stopDate: seconds(e.stopDate) } : {}) })) });
         }
+        case 'SendTaskSuccess': {
+          let output: unknown;
+          try {
+            output = JSON.parse(String(body.output ?? ''));
+          } catch {
+            throw new ServiceError('InvalidOutput', 'Invalid Output: the output is not JSON');
+          }
+          this.answerTask(String(body.taskToken ?? ''), { output });
+          return reply(200, {});
+        }
+        case 'SendTaskFailure':
+          this.answerTask(String(body.taskToken ?? ''), { error: String(body.error ?? 'States.TaskFailed'), cause: String(body.cause ?? '') });
+          return reply(200, {});
+        case 'SendTaskHeartbeat':
+          if (!this.waiting.has(String(body.taskToken ?? ''))) throw new ServiceError('TaskDoesNotExist', `Task Does Not Exist: '${String(body.taskToken ?? '')}'`);
+          return reply(200, {});
         default:
           throw new ServiceError('UnknownOperationException', `the local Step Functions endpoint does not implement ${operation || '(no X-Amz-Target)'}`);
       }

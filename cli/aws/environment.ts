@@ -4,7 +4,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { PlatformConfig } from '../../config/schema';
-import { DATA_STACK_OUTPUTS, PIPELINE_STACK_OUTPUTS } from '../../lib/stack-outputs';
+import { DATA_STACK_OUTPUTS, PIPELINE_STACK_OUTPUTS, SERVING_STACK_OUTPUTS } from '../../lib/stack-outputs';
 import { UsageError } from '../errors';
 
 /** The deployed names of one environment. */
@@ -13,6 +13,8 @@ export interface DeployedEnvironment {
   readonly dataBucket: string;
   readonly artifactBucket: string;
   readonly stateMachineArn: string;
+  /** The deploy state machine (serving stack); absent when the serving stack is not deployed. */
+  readonly deployStateMachineArn?: string;
 }
 
 /** The environment cannot be reached or is not deployed (exit 2: nothing ran). */
@@ -35,17 +37,19 @@ function describeFailure(error: unknown, stackName: string, region: string, env:
   return new EnvironmentNotFoundError(`cannot read stack ${stackName} in ${region} (${name || 'error'}: ${message})`, { cause: error });
 }
 
-/** Read the outputs of the environment's data and pipeline stacks. */
+/** Read the outputs of the environment's data, pipeline and (when deployed) serving stacks. */
 export async function findEnvironment(config: PlatformConfig, client?: CloudFormationClient): Promise<DeployedEnvironment> {
   const region = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const cfn = client ?? new CloudFormationClient({ region });
   const outputs = new Map<string, string>();
-  for (const part of ['data', 'pipeline']) {
+  for (const part of ['data', 'pipeline', 'serving']) {
     const stackName = `${config.name}-${config.environment}-${part}`;
     try {
       const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-      for (const o of out.Stacks?.[0]?.Outputs ?? []) if (o.OutputKey && o.OutputValue) outputs.set(o.OutputKey, o.OutputValue);
+      for (const o of out?.Stacks?.[0]?.Outputs ?? []) if (o.OutputKey && o.OutputValue) outputs.set(o.OutputKey, o.OutputValue);
     } catch (error) {
+      // Without the serving stack the data commands still work; `mlops deploy` says what is missing.
+      if (part === 'serving' && error instanceof Error && /does not exist/.test(error.message)) continue;
       throw describeFailure(error, stackName, region, config.environment);
     }
   }
@@ -59,5 +63,6 @@ export async function findEnvironment(config: PlatformConfig, client?: CloudForm
     dataBucket: need(DATA_STACK_OUTPUTS.dataBucketName),
     artifactBucket: need(DATA_STACK_OUTPUTS.artifactBucketName),
     stateMachineArn: need(PIPELINE_STACK_OUTPUTS.stateMachineArn),
+    ...(outputs.has(SERVING_STACK_OUTPUTS.deployStateMachineArn) ? { deployStateMachineArn: outputs.get(SERVING_STACK_OUTPUTS.deployStateMachineArn)! } : {}),
   };
 }

@@ -45,12 +45,33 @@ function platformOptions(config: PlatformConfig, options: LocalCommandOptions, o
 
 /** The local platform as the AWS commands see a deployed environment. */
 export function localEnvironment(platform: LocalPlatform): DeployedEnvironment {
-  return { region: LOCAL_REGION, dataBucket: platform.buckets.data, artifactBucket: platform.buckets.artifacts, stateMachineArn: platform.stateMachineArn };
+  return {
+    region: LOCAL_REGION,
+    dataBucket: platform.buckets.data,
+    artifactBucket: platform.buckets.artifacts,
+    stateMachineArn: platform.stateMachineArn,
+    ...(platform.deployStateMachineArn ? { deployStateMachineArn: platform.deployStateMachineArn } : {}),
+  };
+}
+
+/**
+ * The platform's Function URLs as `endpoints.json` lists them, and among them the predict URL: the
+ * serving stack's (`<name>-<env>-serving`) Function URL in front of the `predict` handler (the function,
+ * or an alias of it), or the serving stack's only Function URL.
+ */
+export function localFunctionUrls(platform: LocalPlatform, config: PlatformConfig): { functionUrls: Record<string, string>; predictUrl?: string } {
+  const servingStack = `${config.name}-${config.environment}-serving`;
+  const serving = platform.assembly.functionUrls.filter((u) => u.stackName === servingStack);
+  const predictFunctions = platform.assembly.functions.filter((f) => f.handler === 'predict');
+  const predict = serving.find((u) => predictFunctions.some((f) => u.targetArn === f.arn || u.targetArn.startsWith(`${f.arn}:`))) ?? (serving.length === 1 ? serving[0] : undefined);
+  const predictUrl = predict ? platform.functionUrls.get(predict.logicalId) : undefined;
+  return { functionUrls: Object.fromEntries(platform.functionUrls), ...(predictUrl ? { predictUrl } : {}) };
 }
 
 /**
  * `mlops local up`: runs until `stopSignal` settles (SIGINT/SIGTERM). While it runs, `<dir>/endpoints.json`
- * tells other `mlops` processes (`--local`) where its S3 and Step Functions endpoints are.
+ * tells other `mlops` processes (`--local`) where its S3 and Step Functions endpoints and its Function URLs
+ * (the predict URL among them) are.
  */
 export async function localUpCommand(config: PlatformConfig, options: LocalCommandOptions, output: Output, stopSignal: Promise<void>): Promise<number> {
   const dir = options.dir ?? defaultLocalDir(config);
@@ -60,6 +81,7 @@ export async function localUpCommand(config: PlatformConfig, options: LocalComma
   }
   const platform = await startPlatform(platformOptions(config, options, output, 4569));
   try {
+    const urls = localFunctionUrls(platform, config);
     writeEndpoints(dir, {
       name: config.name,
       environment: config.environment,
@@ -67,11 +89,17 @@ export async function localUpCommand(config: PlatformConfig, options: LocalComma
       pid: process.pid,
       startedAt: new Date().toISOString(),
       s3: { endpoint: platform.env.AWS_ENDPOINT_URL_S3!, buckets: platform.buckets },
-      stepFunctions: { endpoint: platform.env.AWS_ENDPOINT_URL_SFN!, stateMachineArn: platform.stateMachineArn },
+      stepFunctions: {
+        endpoint: platform.env.AWS_ENDPOINT_URL_SFN!,
+        stateMachineArn: platform.stateMachineArn,
+        ...(platform.deployStateMachineArn ? { deployStateMachineArn: platform.deployStateMachineArn } : {}),
+      },
+      ...urls,
     });
     output.out(`local platform for ${config.name}-${config.environment} is up (Ctrl-C stops it)`);
     output.out(`  S3:             ${platform.env.AWS_ENDPOINT_URL_S3}  data bucket ${platform.buckets.data}, artifact bucket ${platform.buckets.artifacts}`);
     output.out(`  Step Functions: ${platform.env.AWS_ENDPOINT_URL_SFN}  ${platform.stateMachineArn}`);
+    if (urls.predictUrl) output.out(`  predict:        ${urls.predictUrl}  (mlops predict JSON --env ${config.environment} --local${options.dir ? ` --dir ${dir}` : ''})`);
     output.out(`  credentials:    AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey}`);
     output.out(`  endpoints:      ${endpointsPath(dir)} (other commands use it with --local${options.dir ? ` --dir ${dir}` : ''})`);
     output.out(`  upload data:    mlops upload FILE --env ${config.environment} --local${options.dir ? ` --dir ${dir}` : ''}`);

@@ -9,6 +9,8 @@
  */
 import { userInfo } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { SendTaskSuccessCommand, SFNServiceException, type SFNClient } from '@aws-sdk/client-sfn';
+import { approvalKey, closeApproval, type ApprovalDecision, type ApprovalRecord } from '../../lambda/core/deploy/deployment';
 import { getChampion, listVersions, modelPrefix, setStage, versionKey, type ModelStage, type RegistryStore, type StageRecord, type VersionManifest } from '../../lambda/core/registry/registry';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 import { EXIT, UsageError } from '../errors';
@@ -162,6 +164,21 @@ export async function modelShowCommand(registry: ModelRegistry, version: number,
   return EXIT.ok;
 }
 
+/** Resume the run waiting on an approval; false (after saying why) when it no longer waits. */
+async function resumeRun(sfn: SFNClient, approval: ApprovalRecord, decision: ApprovalDecision, label: string, output: Output): Promise<boolean> {
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: approval.taskToken, output: JSON.stringify(decision) }));
+    return true;
+  } catch (error) {
+    if (!(error instanceof SFNServiceException) || !['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(error.name)) throw error;
+    output.err(
+      `mlops: ${label} is ${decision.decision} (recorded), but run ${approval.runId} no longer waits for it (${error.name}: the approval window ended ${approval.expiresAt})` +
+        (decision.decision === 'approved' ? `; deploy it by hand: mlops deploy ${label.replace(/^v(\d+).*$/, '$1')}` : ''),
+    );
+    return false;
+  }
+}
+
 /** A stage change the CLI offers: the stage it moves to, and the stages it may move from. */
 interface StageChange {
   readonly to: ModelStage;
@@ -201,6 +218,11 @@ export interface StageChangeOptions {
 /**
  * `mlops models approve VERSION` / `mlops models reject VERSION --reason R`: move a version to `approved` or
  * `archived`, recording who and why. A version already there is left as it is (exit 0).
+ *
+ * When a run waits for this decision (level 2: the version's approval request is pending), the decision
+ * is recorded on the request and the run is resumed with it (`SendTaskSuccess` on its task token): an
+ * approved version is then deployed by the run; a rejected one ends it. A run that stopped waiting (the
+ * approval timed out) cannot be resumed: the decision is kept, exit 1 says how to deploy by hand.
  */
 export async function modelStageCommand(
   registry: ModelRegistry,
@@ -208,6 +230,7 @@ export async function modelStageCommand(
   action: keyof typeof STAGE_CHANGES,
   options: StageChangeOptions,
   output: Output,
+  sfn?: SFNClient,
 ): Promise<number> {
   const change = STAGE_CHANGES[action];
   const details = await readVersion(registry, version);
@@ -220,7 +243,28 @@ export async function modelStageCommand(
     if (!change.from.includes(current)) {
       throw new UsageError(`cannot ${action} ${label}: it is ${current} (${change.refusal[current] ?? `only ${change.from.join(' or ')} versions can be ${change.verb}`})`);
     }
-    record = await setStage(registry.store, registry.name, version, change.to, { by: options.by ?? defaultActor(), reason: options.reason ?? `${change.verb} with mlops models ${action}` });
+    const by = options.by ?? defaultActor();
+    const reason = options.reason ?? `${change.verb} with mlops models ${action}`;
+    const approval = await registry.store.get<ApprovalRecord>(approvalKey(registry.name, version));
+    if (approval?.status === 'pending' && sfn) {
+      const decision: ApprovalDecision = { decision: action === 'approve' ? 'approved' : 'rejected', by, reason, at: new Date().toISOString() };
+      // The stage first: the resumed run deploys at once, and its champion must come after `approved`.
+      await closeApproval(registry.store, registry.name, version, decision);
+      record = (await registry.store.get<StageRecord>(versionKey(registry.name, version, 'stage.json')))!;
+      const resumed = await resumeRun(sfn, approval, decision, `v${version} of ${registry.name}`, output);
+      if (!resumed) return EXIT.failed;
+      if (!options.json) {
+        output.out(`${label}: ${current} → ${stageText(record.stage)} by ${by}: ${reason}`);
+        output.out(
+          decision.decision === 'approved'
+            ? `run ${approval.runId} resumes and deploys v${version} (follow it: mlops runs show ${approval.runId})`
+            : `run ${approval.runId} resumes and ends ApprovalRejected`,
+        );
+        return EXIT.ok;
+      }
+    } else {
+      record = await setStage(registry.store, registry.name, version, change.to, { by, reason });
+    }
   }
   if (options.json) {
     output.out(JSON.stringify({ name: registry.name, version, stage: record.stage, changed, history: record.history }, null, 2));

@@ -10,7 +10,10 @@ import { basename } from 'node:path';
 import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { PlatformConfig } from '../../config/schema';
+import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
+import { approvalKey, type ApprovalRecord } from '../../lambda/core/deploy/deployment';
 import { DATA_PREFIX } from '../../lambda/core/layout';
+import { runRecordKey, type RunRecord } from '../../lambda/core/runs/run-record';
 import { executionName } from '../../lambda/core/runs/execution-name';
 import { PART_MARKERS, classifyIncomingKey, partsExecutionName, type PartMarker } from '../../lambda/core/validation/dataset-parts';
 import { EXIT, UsageError } from '../errors';
@@ -138,6 +141,13 @@ export async function runCommand(
   const poll = (options.pollSeconds ?? 5) * 1000;
   for (;;) {
     const status = (await clients.sfn.send(new DescribeExecutionCommand({ executionArn }))).status ?? 'RUNNING';
+    const waiting = status === 'RUNNING' ? await awaitingApproval(clients.s3, env.artifactBucket, config.name, name) : undefined;
+    if (waiting) {
+      // Level 2: the run is done with its work and waits for a person; following it further would wait for them.
+      if (options.json) output.out(JSON.stringify({ ...summary, status: 'WAITING_FOR_APPROVAL', version: waiting.version, expiresAt: waiting.expiresAt }, null, 2));
+      else output.out(`${colour.yellow('WAITING FOR APPROVAL')}: ${name} registered v${waiting.version}; it deploys when approved (until ${waiting.expiresAt}):\n  mlops models approve ${waiting.version} ${options.flags ?? `--env ${config.environment}`}   (or: mlops models reject ${waiting.version} --reason …)`);
+      return EXIT.ok;
+    }
     if (status !== 'RUNNING' && status !== 'PENDING_REDRIVE') {
       if (options.json) output.out(JSON.stringify({ ...summary, status }, null, 2));
       else output.out(`${status === 'SUCCEEDED' ? colour.green(status) : colour.red(status)}: ${name}`);
@@ -145,4 +155,17 @@ export async function runCommand(
     }
     await new Promise((resolve) => setTimeout(resolve, poll));
   }
+}
+
+/**
+ * The registered version a run waits on for approval (level 2), or undefined: the run record says the
+ * run registered a version, and that version's approval request (filed by the run) is pending.
+ */
+export async function awaitingApproval(s3: S3Client, artifactBucket: string, modelName: string, runId: string): Promise<{ version: number; expiresAt: string } | undefined> {
+  const store = s3RegistryStore(s3, artifactBucket);
+  const record = await store.get<RunRecord>(runRecordKey(runId));
+  const version = record?.outcome?.version;
+  if (typeof version !== 'number') return undefined;
+  const approval = await store.get<ApprovalRecord>(approvalKey(modelName, version));
+  return approval?.status === 'pending' && approval.runId === runId ? { version, expiresAt: approval.expiresAt } : undefined;
 }

@@ -9,8 +9,6 @@ export const stageEnvSchema = z.object({
   DATA_BUCKET: z.string().min(3),
   ARTIFACT_BUCKET: z.string().min(3),
   PLATFORM_CONFIG: z.string().min(2),
-  /** "true" where the environment deploys automatically: a registered model becomes champion at once. */
-  PROMOTE_ON_DEPLOY: z.enum(['true', 'false']).default('false'),
   /** Version of the platform code that runs (package version), for lineage. */
   CODE_VERSION: z.string().default('unknown'),
   POWERTOOLS_SERVICE_NAME: z.string().default('pipeline'),

@@ -37,7 +37,6 @@ export async function handler(event: unknown): Promise<RegisterStageResult> {
       rows: input.features.rows,
       ...(input.features.cutoff ? { cutoff: input.features.cutoff } : {}),
     },
-    promote: ctx.env.PROMOTE_ON_DEPLOY === 'true',
     codeVersion: ctx.env.CODE_VERSION,
     store: ctx.artifacts,
     registry: ctx.registry,

@@ -6,8 +6,10 @@
  * (`$.validate`, `$.features`, …). Transient Lambda errors are retried with exponential backoff and
  * jitter; any other error is caught, recorded in the run record by the record-outcome Lambda (stage,
  * error name, cause), and the run ends in a named Fail state. Bad data ends in `ValidationFailed`;
- * a gate rejection is a success path ending in `GateRejected`; a registered model ends in `Registered`
- * (the deploy issue continues from there). Execution logging (all events) and X-Ray tracing are on.
+ * a gate rejection is a success path ending in `GateRejected`. What follows registration depends on the
+ * deployment mode ({@link PipelineDeployment}): nothing (`Registered`; `mlops deploy` later), a wait for
+ * approval then the deploy state machine (level 2), or the deploy state machine at once (level 3+).
+ * Execution logging (all events) and X-Ray tracing are on.
  *
  * With the validation gate, a run whose input names a part-file dataset (`$.parts`) is validated by
  * ListParts → a Distributed Map of ValidatePart (one child execution per part) → MergeValidation, whose
@@ -84,11 +86,34 @@ export interface TrainingPipelineProps {
    */
   readonly logRemovalPolicy?: RemovalPolicy;
   /**
-   * Longest a run may take before Step Functions stops it.
-   * @default Duration.hours(2)
+   * Longest a run may take before Step Functions stops it, approval wait and deployment included.
+   * @default Duration.hours(2), plus the approval timeout and an hour for the deployment when there are
    */
   readonly timeout?: Duration;
+  /**
+   * What happens after registration.
+   * @default - nothing: the run ends `Registered`, a version is deployed by hand
+   */
+  readonly deployment?: PipelineDeployment;
 }
+
+/**
+ * How a registered version is deployed by the pipeline: after an approval (the run waits on a task token
+ * the approval Lambda files beside the version; `mlops models approve|reject` resumes it), or at once. Both
+ * run the serving stack's deploy state machine as a nested execution and wait for it.
+ */
+export type PipelineDeployment =
+  | { readonly mode: 'approval'; readonly approval: StageFunction; readonly approvalTimeout: Duration; readonly deployStateMachine: sfn.IStateMachine }
+  | { readonly mode: 'auto'; readonly deployStateMachine: sfn.IStateMachine };
+
+/** Names of the states that end a run after registration. */
+export const DEPLOY_OUTCOME_STATES = {
+  registered: 'Registered',
+  deployed: 'Deployed',
+  deployFailed: 'DeploymentFailed',
+  approvalRejected: 'ApprovalRejected',
+  approvalExpired: 'ApprovalExpired',
+} as const;
 
 /** The functions that validate a part-file dataset in parallel. */
 export interface PartsValidationProps {
@@ -103,6 +128,13 @@ export interface PartsValidationProps {
    * @default DEFAULT_PARTS_CONCURRENCY
    */
   readonly maxConcurrency?: number;
+}
+
+/** A run's time limit: two hours of training, plus the approval wait and an hour of deployment when there are. */
+function defaultTimeout(deployment: PipelineDeployment | undefined): Duration {
+  if (!deployment) return Duration.hours(2);
+  const approval = deployment.mode === 'approval' ? deployment.approvalTimeout.toMinutes() : 0;
+  return Duration.minutes(180 + approval);
 }
 
 /** The training state machine and its execution log group. */
@@ -145,13 +177,13 @@ export class TrainingPipeline extends Construct {
     const evaluate = stageTask('evaluate', props.evaluate, 'Evaluate');
     const register = stageTask('register', props.register, 'Register');
 
-    const registered = new sfn.Succeed(this, 'Registered', { comment: 'A new model version is in the registry' });
+    const afterRegister = this.deploymentChain(props.deployment);
     const gateRejected = new sfn.Succeed(this, 'GateRejected', { comment: 'The candidate did not pass the evaluation gate' });
     const recordRejection = this.recordTask('RecordGateRejected', props.recordOutcome, { outcome: 'gate-rejected' });
     recordRejection.addCatch(gateRejected, { resultPath: '$.recordError' });
     const gate = new sfn.Choice(this, 'GateDecision')
       .when(sfn.Condition.stringEquals('$.evaluate.decision', 'reject'), recordRejection.next(gateRejected))
-      .otherwise(register.next(registered));
+      .otherwise(register.next(afterRegister));
     evaluate.next(gate);
     let training: sfn.IChainable;
     if (props.train instanceof SageMakerTraining) {
@@ -205,7 +237,7 @@ export class TrainingPipeline extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: props.timeout ?? Duration.hours(2),
+      timeout: props.timeout ?? defaultTimeout(props.deployment),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       comment: 'mlops-platform training pipeline: validate → features → train → evaluate → register',
@@ -224,6 +256,7 @@ export class TrainingPipeline extends Construct {
       props.evaluate,
       props.register,
       props.recordOutcome,
+      props.deployment?.mode === 'approval' ? props.deployment.approval : undefined,
     ].filter((f): f is StageFunction => f !== undefined);
     const mapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy');
     this.node.addValidation({
@@ -236,13 +269,26 @@ export class TrainingPipeline extends Construct {
             reason: `lambda:InvokeFunction on ${fn.node.id}'s ARN with ':*' lets Step Functions call that stage's versions and aliases; it names one function of this pipeline`,
           });
         }
+        const policy = this.stateMachine.role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+        const statements = policy ? (stack.resolve(policy.document.toJSON()) as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement : [];
+        if (props.deployment) {
+          // The nested deploy execution: CDK grants DescribeExecution/StopExecution on `execution:<deploy machine name>*`.
+          for (const statement of statements) {
+            for (const resource of ([] as unknown[]).concat(statement.Resource)) {
+              const flat = flattenCfnReference(resource);
+              if (!flat.includes(':execution:')) continue;
+              Validations.of(this.stateMachine.role).acknowledge({
+                id: `AwsSolutions-IAM5[Resource::${flat}]`,
+                reason: `${([] as string[]).concat(statement.Action).join(', ')} on executions of the deploy state machine only: the pipeline runs one per registered version and follows it (.sync), and execution names are made at run time`,
+              });
+            }
+          }
+        }
         if (props.train instanceof SageMakerTraining) {
           // CDK scopes the SageMaker task grants to `training-job/*`, `model/*` and `transform-job/*` when
           // the names come from the state (here: per run, from the features stage). The ids are taken from
           // the role's policy as it renders (concrete or pseudo account and region).
-          const policy = this.stateMachine.role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
-          const document = policy ? (stack.resolve(policy.document.toJSON()) as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }) : { Statement: [] };
-          for (const statement of document.Statement) {
+          for (const statement of statements) {
             for (const resource of ([] as unknown[]).concat(statement.Resource)) {
               const flat = flattenCfnReference(resource);
               if (!/:sagemaker:.*:(training-job|model|transform-job)\/\*$/.test(flat)) continue;
@@ -273,6 +319,68 @@ export class TrainingPipeline extends Construct {
         return [];
       },
     });
+  }
+
+  /** The states after Register: see {@link PipelineDeployment}. */
+  private deploymentChain(deployment: PipelineDeployment | undefined): sfn.IChainable {
+    if (!deployment) return new sfn.Succeed(this, DEPLOY_OUTCOME_STATES.registered, { comment: 'A new model version is in the registry; mlops deploy serves it' });
+    const deployed = new sfn.Succeed(this, DEPLOY_OUTCOME_STATES.deployed, { comment: 'The new version serves' });
+    const deployFailed = new sfn.Fail(this, DEPLOY_OUTCOME_STATES.deployFailed, { error: 'DeploymentFailed', causePath: '$.error.Cause' });
+    const deploy = (requestedBy: string): tasks.StepFunctionsStartExecution => {
+      const task = new tasks.StepFunctionsStartExecution(this, 'Deploy', {
+        comment: 'run the deploy state machine for the registered version and wait for it',
+        stateMachine: deployment.deployStateMachine,
+        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+        associateWithParent: true,
+        input: sfn.TaskInput.fromObject({
+          version: sfn.JsonPath.numberAt('$.register.version'),
+          requestedBy: sfn.JsonPath.stringAt(requestedBy),
+          reason: sfn.JsonPath.format('registered by run {}', sfn.JsonPath.stringAt('$.runId')),
+          runId: sfn.JsonPath.stringAt('$.runId'),
+        }),
+        resultSelector: { 'executionArn.$': '$.ExecutionArn', 'status.$': '$.Status' },
+        resultPath: '$.deploy',
+      });
+      task.addCatch(deployFailed, { resultPath: '$.error' });
+      return task;
+    };
+    if (deployment.mode === 'auto') {
+      // Who asked: the run itself.
+      return new sfn.Pass(this, 'DeployRequester', { parameters: { 'by.$': "States.Format('run {}', $.runId)" }, resultPath: '$.requester' }).next(deploy('$.requester.by')).next(deployed);
+    }
+    const request = new tasks.LambdaInvoke(this, 'WaitForApproval', {
+      comment: 'file the approval request (task token) beside the version; mlops models approve|reject resumes the run',
+      lambdaFunction: deployment.approval.function,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        action: 'request',
+        taskToken: sfn.JsonPath.taskToken,
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        version: sfn.JsonPath.numberAt('$.register.version'),
+        timeoutHours: deployment.approvalTimeout.toHours({ integral: false }),
+      }),
+      taskTimeout: sfn.Timeout.duration(deployment.approvalTimeout),
+      resultPath: '$.approval',
+    });
+    request.addRetry({ errors: [...TRANSIENT_LAMBDA_ERRORS], ...TRANSIENT_RETRY, jitterStrategy: sfn.JitterType.FULL });
+    const expired = new sfn.Succeed(this, DEPLOY_OUTCOME_STATES.approvalExpired, { comment: 'Nobody decided in time; the version stays a candidate (mlops deploy can still serve it)' });
+    const recordExpiry = new tasks.LambdaInvoke(this, 'RecordApprovalExpired', {
+      lambdaFunction: deployment.approval.function,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      payload: sfn.TaskInput.fromObject({ action: 'expire', runId: sfn.JsonPath.stringAt('$.runId'), version: sfn.JsonPath.numberAt('$.register.version') }),
+      resultPath: '$.recorded',
+    });
+    recordExpiry.addRetry({ errors: [...TRANSIENT_LAMBDA_ERRORS], ...TRANSIENT_RETRY, jitterStrategy: sfn.JitterType.FULL });
+    recordExpiry.addCatch(expired, { resultPath: '$.recordError' });
+    request.addCatch(recordExpiry.next(expired), { errors: [sfn.Errors.TIMEOUT], resultPath: '$.error' });
+    request.addCatch(deployFailed, { resultPath: '$.error' });
+    const rejected = new sfn.Succeed(this, DEPLOY_OUTCOME_STATES.approvalRejected, { comment: 'The approver rejected the version; it is archived' });
+    return request.next(
+      new sfn.Choice(this, 'ApprovalDecision')
+        .when(sfn.Condition.stringEquals('$.approval.decision', 'approved'), deploy('$.approval.by').next(deployed))
+        .otherwise(rejected),
+    );
   }
 
   /**

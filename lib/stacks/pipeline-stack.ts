@@ -7,6 +7,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { Rule } from 'aws-cdk-lib/aws-events';
+import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { StageConfig } from '../../config/schema';
 import { ARTIFACT_PREFIX, DATA_PREFIX } from '../../lambda/core/layout';
@@ -16,7 +17,7 @@ import { validateEnvSchema, type ValidateEnv } from '../../lambda/env/validate-e
 import { listPartsEnvSchema } from '../../lambda/env/list-parts-env';
 import { SageMakerTraining } from '../constructs/sagemaker-training';
 import { StageFunction } from '../constructs/stage-function';
-import { TrainingPipeline, type PartsValidationProps } from '../constructs/training-pipeline';
+import { TrainingPipeline, type PartsValidationProps, type PipelineDeployment } from '../constructs/training-pipeline';
 import { PIPELINE_STACK_OUTPUTS } from '../stack-outputs';
 import type { Capabilities } from '../maturity';
 
@@ -45,6 +46,17 @@ export interface PipelineStackProps extends StackProps {
    * @default false - log groups are retained when the stack is deleted
    */
   readonly disposable?: boolean;
+
+  /**
+   * The name of the serving stack's deploy state machine: the pipeline runs it after approval
+   * (`approvalDeploy`) or at once (`autoDeploy`). By name, not by reference: no export ties the stacks, and
+   * the platform orders the serving stack first. Without it (or with `manualDeploy`) a run ends at registration.
+   * @default - runs end `Registered`
+   */
+  readonly deployStateMachineName?: string;
+
+  /** `serving.deployment.approvalTimeoutHours`: how long a level-2 run waits for a decision. @default 168 */
+  readonly approvalTimeoutHours?: number;
 
   /**
    * Log level of the stage functions' structured logger.
@@ -126,7 +138,6 @@ export class PipelineStack extends Stack {
       DATA_BUCKET: props.dataBucket.bucketName,
       ARTIFACT_BUCKET: props.artifactBucket.bucketName,
       PLATFORM_CONFIG: JSON.stringify(config),
-      PROMOTE_ON_DEPLOY: props.capabilities.autoDeploy ? 'true' : 'false',
       CODE_VERSION: props.codeVersion,
       POWERTOOLS_LOG_LEVEL: logLevel,
     } as const;
@@ -168,7 +179,18 @@ export class PipelineStack extends Stack {
     register.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
     register.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
 
+    let deployment: PipelineDeployment | undefined;
+    const deployStateMachine = props.deployStateMachineName ? StateMachine.fromStateMachineName(this, 'DeployStateMachine', props.deployStateMachineName) : undefined;
+    if (deployStateMachine && props.capabilities.autoDeploy) {
+      deployment = { mode: 'auto', deployStateMachine };
+    } else if (deployStateMachine && props.capabilities.approvalDeploy) {
+      const approval = stage('ApprovalStage', 'approval', 'Files the approval request (task token) beside a registered version; records its expiry', light);
+      approval.grantReadObjects(props.artifactBucket, `${ARTIFACT_PREFIX.registry}${config.name}/`);
+      approval.grantWriteObjects(props.artifactBucket, `${ARTIFACT_PREFIX.registry}${config.name}/`);
+      deployment = { mode: 'approval', approval, approvalTimeout: Duration.hours(props.approvalTimeoutHours ?? 168), deployStateMachine };
+    }
     this.pipeline = new TrainingPipeline(this, 'TrainingPipeline', {
+      ...(deployment ? { deployment } : {}),
       ...(this.validateStage ? { validate: this.validateStage } : {}),
       ...(this.partsValidation ? { parts: this.partsValidation } : {}),
       features,

@@ -1,19 +1,27 @@
 /**
- * The inference endpoint of one environment (engine `lambda`): the predict Lambda behind a Function URL
- * with `AWS_IAM` auth (callers sign with SigV4; no public access), serving the model the registry names —
- * the champion, re-read at most once a minute (see `lambda/core/serving/model-cache.ts`). It may read its
- * model's registry folder and write sampled requests under `capture/`, nothing else. How a version becomes
- * the one served (manual deploy, approval, canary) is the deploy flows' part; until a champion exists the
- * endpoint answers 503 with what to do.
+ * The inference endpoint of one environment (engine `lambda`) and the way models reach it.
+ *
+ * - The predict Lambda behind a Function URL with `AWS_IAM` auth (callers sign with SigV4; no public
+ *   access), on the alias `live`. The version CloudFormation publishes serves the champion, re-read at most
+ *   once a minute (`lambda/core/serving/model-cache.ts`); until a champion exists it answers 503 saying what
+ *   to do. It may read its model's registry folder and write sampled requests under `capture/`, nothing else.
+ * - The deploy state machine (`lib/constructs/deploy-state-machine.ts`) through which every deployment goes,
+ *   with its deploy Lambda (registry folder read/write; with a canary, publish rights on the predict function).
+ * - With `autoDeploy` (level 3+): the canary release (`lib/constructs/predict-release.ts`) — a deployed
+ *   version is published pinned to its model and CodeDeploy shifts `live` to it under rollback alarms.
  */
 import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
-import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Alias, FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
 import { ARTIFACT_PREFIX } from '../../lambda/core/layout';
+import { deployEnvSchema } from '../../lambda/env/deploy-env';
 import { predictEnvironment, predictEnvSchema, type PredictEnv } from '../../lambda/env/predict-env';
+import { DeployStateMachine } from '../constructs/deploy-state-machine';
+import { PredictRelease } from '../constructs/predict-release';
 import { StageFunction } from '../constructs/stage-function';
 import { hasEndpoint, type Capabilities } from '../maturity';
 import { SERVING_STACK_OUTPUTS } from '../stack-outputs';
@@ -24,6 +32,8 @@ export interface ServingStackProps extends StackProps {
   readonly artifactBucket: IBucket;
   /** The serving view of the config. */
   readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'dataset' | 'serving'>;
+  /** The environment's capabilities: `autoDeploy` adds the canary release. */
+  readonly capabilities: Capabilities;
   /** Retention of the predict function's log group. */
   readonly logRetention: RetentionDays;
   /**
@@ -38,7 +48,15 @@ export interface ServingStackProps extends StackProps {
   readonly logLevel?: PredictEnv['POWERTOOLS_LOG_LEVEL'];
 }
 
-/** The predict function and its Function URL. */
+/** The name of an environment's deploy state machine: `<name>-<env>-deploy`. */
+export function deployStateMachineName(config: Pick<PlatformConfig, 'name' | 'environment'>): string {
+  return `${config.name}-${config.environment}-deploy`;
+}
+
+/** The alias the Function URL serves and deployments move. */
+export const PREDICT_ALIAS = 'live';
+
+/** The predict function, its alias and Function URL, and the deploy state machine. */
 export class ServingStack extends Stack {
   /** Whether an environment with these capabilities has an endpoint (any deployment mode on). */
   static hasResources(capabilities: Capabilities): boolean {
@@ -47,8 +65,16 @@ export class ServingStack extends Stack {
 
   /** The predict Lambda. */
   readonly predict: StageFunction<typeof predictEnvSchema>;
+  /** The alias `live`, which the Function URL serves. */
+  readonly alias: Alias;
   /** Its Function URL (`AWS_IAM` auth). */
   readonly url: FunctionUrl;
+  /** The deploy Lambda (the deploy state machine's steps). */
+  readonly deployFunction: StageFunction<typeof deployEnvSchema>;
+  /** The deploy state machine. */
+  readonly deploy: DeployStateMachine;
+  /** The canary release; present with `autoDeploy`. */
+  readonly release?: PredictRelease;
 
   constructor(scope: Construct, id: string, props: ServingStackProps) {
     super(scope, id, props);
@@ -69,7 +95,66 @@ export class ServingStack extends Stack {
     });
     this.predict.grantReadObjects(props.artifactBucket, `${ARTIFACT_PREFIX.registry}${config.name}/`);
     this.predict.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.capture);
-    this.url = this.predict.function.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    this.alias = new Alias(this, 'PredictAlias', {
+      aliasName: PREDICT_ALIAS,
+      version: this.predict.function.currentVersion,
+      description: 'The version the Function URL serves (deployments with a canary move it)',
+    });
+    this.url = this.alias.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
     new CfnOutput(this, SERVING_STACK_OUTPUTS.predictUrl, { value: this.url.url, description: 'The predict endpoint (POST JSON, SigV4-signed: service lambda)' });
+
+    const logRemovalPolicy = props.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const canary = props.capabilities.autoDeploy;
+    if (canary) {
+      this.release = new PredictRelease(this, 'Release', { alias: this.alias, name: config.name, environment: config.environment, deployment: config.serving.deployment });
+    }
+    this.deployFunction = new StageFunction(this, 'Deploy', {
+      handler: 'deploy',
+      description: canary
+        ? 'Deploy steps: check the version, publish a predict version pinned to it, record the canary outcome in the registry'
+        : 'Deploy steps: check the version, make it the champion in the registry',
+      environmentSchema: deployEnvSchema,
+      environment: {
+        ARTIFACT_BUCKET: props.artifactBucket.bucketName,
+        PLATFORM_NAME: config.name,
+        ENVIRONMENT_NAME: config.environment,
+        SERVING_ENGINE: config.serving.engine,
+        DEPLOY_STRATEGY: canary ? 'canary' : 'promote',
+        ...(canary ? { PREDICT_FUNCTION_NAME: this.predict.function.functionName } : {}),
+        PREDICT_ALIAS: PREDICT_ALIAS,
+        POWERTOOLS_SERVICE_NAME: 'deploy',
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+      },
+      timeout: Duration.minutes(3),
+      logRetention: props.logRetention,
+      logRemovalPolicy,
+    });
+    const registryFolder = `${ARTIFACT_PREFIX.registry}${config.name}/`;
+    this.deployFunction.grantReadObjects(props.artifactBucket, registryFolder);
+    this.deployFunction.grantWriteObjects(props.artifactBucket, registryFolder);
+    if (canary) {
+      const fn = this.predict.function;
+      this.deployFunction.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'PublishPinnedPredictVersions',
+          actions: ['lambda:GetFunction', 'lambda:GetFunctionConfiguration', 'lambda:UpdateFunctionConfiguration', 'lambda:PublishVersion'],
+          resources: [fn.functionArn],
+        }),
+      );
+      this.deployFunction.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadServingAlias', actions: ['lambda:GetAlias'], resources: [this.alias.functionArn] }));
+    }
+    this.deploy = new DeployStateMachine(this, 'DeployModel', {
+      stateMachineName: deployStateMachineName(config),
+      deploy: this.deployFunction,
+      ...(this.release
+        ? { canary: { deploymentGroup: this.release.deploymentGroup, deploymentConfig: this.release.deploymentConfig, canaryMinutes: config.serving.deployment.canaryMinutes } }
+        : {}),
+      logRetention: props.logRetention,
+      logRemovalPolicy,
+    });
+    new CfnOutput(this, SERVING_STACK_OUTPUTS.deployStateMachineArn, {
+      value: this.deploy.stateMachine.stateMachineArn,
+      description: 'The deploy state machine (mlops deploy starts it; the level 2+ pipeline runs it)',
+    });
   }
 }

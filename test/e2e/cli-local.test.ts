@@ -73,10 +73,14 @@ describe('--local', () => {
       const uploaded = JSON.parse(upload.stdout) as UploadSummary;
       expect(uploaded).toMatchObject({ uri: 's3://flights-dev-data-databucket/incoming/flights.csv', startsRun: true, runId: expect.stringMatching(/^run-flights-[0-9a-f]{20}$/) });
 
-      // `run` on the uploaded object joins that run (the trigger started it) and follows it to its end.
+      // `run` on the uploaded object joins that run (the trigger started it) and follows it until it waits
+      // for approval (dev is level 2): the run registered v1 and nothing serves yet.
       const run = await mlops('run', uploaded.uri, ...at, '--wait', '--json');
       expect(run.code).toBe(0);
-      expect(JSON.parse(run.stdout)).toMatchObject({ runId: uploaded.runId, started: false, status: 'SUCCEEDED', environment: 'dev' });
+      expect(JSON.parse(run.stdout)).toMatchObject({ runId: uploaded.runId, started: false, status: 'WAITING_FOR_APPROVAL', version: 1, environment: 'dev' });
+      const unserved = await mlops('predict', '{"date":"2001-04-02T08:15:00","distance":950,"origin":"SFO","destination":"LAX"}', ...at);
+      expect(unserved.code).toBe(1);
+      expect(unserved.stderr).toMatch(/503 NoModel.*no champion/);
 
       const runs = await mlops('runs', ...at, '--json');
       expect(runs.code).toBe(0);
@@ -97,12 +101,25 @@ describe('--local', () => {
         expect.objectContaining({ version: 1, stage: 'candidate', champion: false, runId: uploaded.runId, algorithm: 'gbdt', gate: { metric: 'rmse', value: expect.any(Number) } }),
       ]);
 
+      // Approval resumes the waiting run (its task token), which runs the deploy state machine: v1 serves.
       const approve = await mlops('models', 'approve', 'v1', ...at, '--by', 'tester', '--reason', 'report reviewed', '--json');
       expect(approve.code).toBe(0);
       expect(JSON.parse(approve.stdout)).toMatchObject({ version: 1, stage: 'approved', changed: true });
+      const finished = await mlops('run', uploaded.uri, ...at, '--wait', '--json');
+      expect(JSON.parse(finished.stdout)).toMatchObject({ runId: uploaded.runId, status: 'SUCCEEDED' });
       const shown = await mlops('models', 'show', '1', ...at);
       expect(shown.code).toBe(0);
       expect(shown.stdout).toMatch(/approved {3}by tester: report reviewed$/m);
+      expect(shown.stdout).toMatch(/champion {3}by tester: deployed: registered by run run-flights-/m);
+      const served = await mlops('predict', '{"date":"2001-04-02T08:15:00","distance":950,"origin":"SFO","destination":"LAX"}', ...at, '--json');
+      expect(served.code).toBe(0);
+      expect(JSON.parse(served.stdout)).toMatchObject({ modelVersion: 1, predictions: [expect.any(Number)] });
+      // A manual deploy of the version that serves changes nothing; an unknown version is refused.
+      const again = await mlops('deploy', '1', ...at);
+      expect(again).toMatchObject({ code: 0, stdout: 'v1 of flights already serves: nothing to do' });
+      const unknown = await mlops('deploy', '9', ...at);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/version 9 of model flights is not in the registry/);
 
       const missing = await mlops('runs', 'show', 'run-nope', ...at);
       expect(missing.code).toBe(1);

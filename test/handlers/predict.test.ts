@@ -4,23 +4,17 @@
  * rows, the handler loaded with each scenario's environment in its own module registry (it parses its
  * environment and builds its model cache at module scope, as in a Lambda container).
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 import { setStage, versionKey } from '../../lambda/core/registry/registry';
 import { parseCaptureLines } from '../../lambda/core/serving/capture';
-import { MAX_BODY_BYTES } from '../../lambda/core/serving/serve';
 import { predictEnvironment } from '../../lambda/env/predict-env';
+import { badRequestCases, loadPredictContainer, requestOf, type PredictContainer } from '../helpers/predict-endpoint';
 import { listKeys, type LocalS3, startS3rver } from '../helpers/s3rver';
 import { registerFixture, trainFixture, type TrainedFixture } from '../unit/serving/fixtures';
 
-type Handler = (event: LambdaFunctionURLEvent) => Promise<LambdaFunctionURLResult>;
-
-/** One handler "container": its entry point and the S3 client its module built. */
-interface Container {
-  readonly handler: Handler;
-  readonly client: S3Client;
-}
+type Container = PredictContainer;
 
 const BUCKETS = { main: 'predict-main', nocapture: 'predict-nocapture', empty: 'predict-empty', sagemaker: 'predict-sagemaker', binary: 'predict-binary', promote: 'predict-promote' } as const;
 
@@ -71,23 +65,9 @@ function container(bucket: string, overrides: Record<string, string> = {}, fixtu
     POWERTOOLS_METRICS_DISABLED: 'true',
     ...overrides,
   };
-  const saved = { ...process.env };
-  let loaded: Container | undefined;
-  try {
-    Object.assign(process.env, environment);
-    jest.isolateModules(() => {
-      /* eslint-disable @typescript-eslint/no-require-imports */
-      const { handler } = require('../../lambda/handlers/predict') as { handler: Handler };
-      const { s3Client } = require('../../lambda/aws/clients') as typeof import('../../lambda/aws/clients');
-      /* eslint-enable @typescript-eslint/no-require-imports */
-      loaded = { handler, client: s3Client() };
-    });
-  } finally {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
-  containers.push(loaded!);
-  return loaded!;
+  const loaded = loadPredictContainer(environment);
+  containers.push(loaded);
+  return loaded;
 }
 
 let sequence = 0;
@@ -416,51 +396,18 @@ describe('bad requests are 4xx naming the field and the expectation, never 5xx',
     c = container(BUCKETS.nocapture);
   });
 
-  const json = { 'content-type': 'application/json' };
   const r = (): Record<string, unknown> => record(0);
-  const cases: ReadonlyArray<[string, number, Parameters<typeof urlEvent>[0] | (() => Parameters<typeof urlEvent>[0]), RegExp]> = [
-    ['an empty body', 400, { body: '' }, /the body is empty/],
-    ['no body at all', 400, { headers: json }, /the body is empty/],
-    ['invalid JSON', 400, { body: '{"distance": 1000,' }, /the body is not valid JSON/],
-    ['a wrong content type', 415, { body: '{}', headers: { 'content-type': 'text/plain' } }, /content-type must be application\/json, got "text\/plain"/],
-    ['no content type', 415, { body: '{}', headers: {} }, /content-type must be application\/json, got none/],
-    ['a non-UTF-8 charset', 415, { body: '{}', headers: { 'content-type': 'application/json; charset=iso-8859-1' } }, /charset must be utf-8, got "iso-8859-1"/],
-    ['GET', 405, { method: 'GET' }, /method GET is not allowed: send POST/],
-    ['DELETE', 405, { method: 'DELETE', body: '{}' }, /method DELETE is not allowed/],
-    ['a missing feature', 400, () => ({ body: JSON.stringify({ ...r(), distance: undefined }) }), /instance 0, field 'distance': expected a whole JSON number, got nothing \(the field is missing\)/],
-    ['a string for a number', 400, () => ({ body: JSON.stringify({ ...r(), distance: '1000' }) }), /field 'distance': expected a whole JSON number, got the string "1000"/],
-    ['null where not nullable', 400, () => ({ body: JSON.stringify({ ...r(), origin: null }) }), /field 'origin': expected a JSON string \(category\) \(the column is not nullable\), got null/],
-    ['"NaN" for a number', 400, () => ({ body: JSON.stringify({ ...r(), distance: 'NaN' }) }), /field 'distance': expected a whole JSON number, got the string "NaN" \(JSON has no NaN or Infinity/],
-    ['"Infinity" for a number', 400, () => ({ body: JSON.stringify({ ...r(), distance: 'Infinity' }) }), /field 'distance': .*got the string "Infinity" \(JSON has no NaN or Infinity/],
-    ['1e999 (parses to Infinity)', 400, () => ({ body: JSON.stringify(r()).replace(/"distance":\d+/, '"distance":1e999') }), /field 'distance': expected a whole JSON number, got a number out of range \(Infinity\)/],
-    ['an unknown field (fail)', 400, () => ({ body: JSON.stringify({ ...r(), seats: 180 }) }), /field 'seats': expected no such field: one of the dataset's columns \(.*\); dataset.unknownColumns is 'fail'/],
-    ['too many instances', 400, () => ({ body: JSON.stringify({ instances: [r(), r(), r(), r(), r(), r()] }) }), /instances: at most 5 records \(serving\.maxBatch\), got 6/],
-    ['an oversized payload', 413, () => ({ body: JSON.stringify({ ...r(), pad: 'x'.repeat(MAX_BODY_BYTES) }) }), /the body is \d+ bytes; at most 262144 \(256 KiB\)/],
-    ['a base64 body that is not JSON', 400, { body: Buffer.from('not json').toString('base64'), isBase64Encoded: true }, /the body is not valid JSON/],
-    ['a base64 body that is not UTF-8', 400, { body: Buffer.from([0xff, 0xfe, 0x7b]).toString('base64'), isBase64Encoded: true }, /the body is not valid UTF-8 after base64 decoding/],
-    ['an array at the top level', 400, () => ({ body: JSON.stringify([r()]) }), /the body must be a JSON object: one record .* or a batch .*; got an array/],
-    ['a string at the top level', 400, { body: '"predict please"' }, /the body must be a JSON object.*got the string "predict please"/],
-    ['empty instances', 400, { body: '{"instances": []}' }, /instances: at least one record/],
-    ['instances that are not records', 400, () => ({ body: JSON.stringify({ instances: [r(), 'SFO'] }) }), /instances\[1\]: expected a record \(a JSON object\), got the string "SFO"/],
-    ['an extra top-level field beside instances', 400, () => ({ body: JSON.stringify({ instances: [r()], explain: true }) }), /unknown top-level field 'explain'/],
-    ['a nested object as a value', 400, () => ({ body: JSON.stringify({ ...r(), origin: { code: 'SFO' } }) }), /field 'origin': expected a JSON string \(category\), got an object/],
-    ['a boolean for a number', 400, () => ({ body: JSON.stringify({ ...r(), distance: true }) }), /field 'distance': expected a whole JSON number, got the boolean true/],
-    ['a number for a category', 400, () => ({ body: JSON.stringify({ ...r(), destination: 123 }) }), /field 'destination': expected a JSON string \(category\), got the number 123/],
-    ['a fraction for an integer', 400, () => ({ body: JSON.stringify({ ...r(), distance: 10.5 }) }), /field 'distance': expected a whole JSON number, got the number 10.5 \(not a whole number\)/],
-    ['a bad datetime', 400, () => ({ body: JSON.stringify({ ...r(), date: 'Sunday evening' }) }), /field 'date': expected a date-time string such as "2001-01-14T21:55:00Z"/],
-    ['an impossible date', 400, () => ({ body: JSON.stringify({ ...r(), date: '2001-02-30 10:00' }) }), /field 'date': expected a date-time string.*got the string "2001-02-30 10:00"/],
-    ['epoch milliseconds for a datetime', 400, () => ({ body: JSON.stringify({ ...r(), date: 979509300000 }) }), /field 'date': expected a date-time string.*got the number 979509300000/],
-    ['an empty string for a category', 400, () => ({ body: JSON.stringify({ ...r(), origin: '' }) }), /field 'origin': .*not nullable.*got the empty string/],
-    ['a bad record deep in a batch', 400, () => ({ body: JSON.stringify({ instances: [r(), r(), { ...r(), distance: 'NaN' }] }) }), /^invalid record: instance 2, field 'distance'/],
-  ];
+  // The containers of these tests serve with serving.maxBatch 5.
+  const cases = badRequestCases(r, 5);
 
   test(`${cases.length} cases, at least 20`, () => {
     expect(cases.length).toBeGreaterThanOrEqual(20);
   });
 
-  test.each(cases)('%s → %d', async (_name, status, options, message) => {
+  test.each(cases)('%s → %d', async (...bad) => {
     // Prepare
-    const event = urlEvent(typeof options === 'function' ? options() : options);
+    const [, status, , message] = bad;
+    const event = urlEvent(requestOf(bad));
 
     // Act
     const result = (await c.handler(event)) as { statusCode: number; body: string };

@@ -85,7 +85,13 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
       [PLATFORM_TAGS.environment]: env,
       [PLATFORM_TAGS.maturityLevel]: String(level),
     });
-    expect(built.platform.stacks.map((s) => s.stackName)).toEqual([`flights-${env}-data`, `flights-${env}-pipeline`, `flights-${env}-serving`]);
+    // The serving stack before the pipeline, which runs its deploy state machine; cicd last, when the config has a section.
+    expect(built.platform.stacks.map((s) => s.stackName)).toEqual([
+      `flights-${env}-data`,
+      `flights-${env}-serving`,
+      `flights-${env}-pipeline`,
+      ...(built.platform.capabilities.cicd ? [`flights-${env}-cicd`] : []),
+    ]);
   });
 
   test('the customer-managed key rotates and has the env alias', () => {
@@ -211,7 +217,7 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
     test('level 0 has no validation gate: a pipeline stack without a validate stage', () => {
       expect(built.platform.capabilities.validationGate).toBe(false);
       expect(built.platform.pipeline?.validateStage).toBeUndefined();
-      expect(built.platform.stacks.map((s) => s.stackName)).toEqual(['flights-level0-data', 'flights-level0-pipeline', 'flights-level0-serving']);
+      expect(built.platform.stacks.map((s) => s.stackName)).toEqual(['flights-level0-data', 'flights-level0-serving', 'flights-level0-pipeline']);
     });
     return;
   }

@@ -29,7 +29,7 @@ describe('cdk-nag AwsSolutions on every environment', () => {
   test('synthesizes every environment in config/', () => {
     expect(platforms.map((p) => p.config.environment)).toEqual(['dev', 'prod', 'staging']);
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(
-      ['dev', 'prod', 'staging'].flatMap((env) => ['data', 'pipeline', 'serving'].map((part) => `flights-${env}-${part}`)),
+      ['dev', 'prod', 'staging'].flatMap((env) => ['cicd', 'data', 'pipeline', 'serving'].map((part) => `flights-${env}-${part}`)),
     );
   });
 
@@ -68,13 +68,28 @@ describe('cdk-nag AwsSolutions on every environment', () => {
         expected.set(`flights-${env}-pipeline/${stage}/Function`, ['AwsSolutions-L1']);
         expected.set(`flights-${env}-pipeline/${stage}/Role`, ['AwsSolutions-IAM5[Resource::*]', ...grants]);
       }
-      // Step Functions' log delivery and X-Ray, and invoke on each stage function's versions (`<arn>:*`).
+      // dev (level 2) waits for approval: its approval Lambda files requests beside the version.
+      if (env === 'dev') {
+        expected.set(`flights-${env}-pipeline/ApprovalStage/Function`, ['AwsSolutions-L1']);
+        expected.set(`flights-${env}-pipeline/ApprovalStage/Role`, ['AwsSolutions-IAM5[Resource::*]', prefixGrant('ArtifactBucket', 'registry/flights')]);
+      }
+      // Step Functions' log delivery and X-Ray, invoke on each stage function's versions (`<arn>:*`), and the
+      // nested deploy executions (levels 2+: every env in config/).
       expected.set(`flights-${env}-pipeline/TrainingPipeline/StateMachine/Role`, [
         'AwsSolutions-IAM5[Resource::*]',
-        ...['ValidateStage', 'ListParts', 'ValidatePart', 'MergeValidation', 'FeaturesStage', 'TrainStage', 'EvaluateStage', 'RegisterStage', 'RecordOutcome'].map(
+        ...['ValidateStage', 'ListParts', 'ValidatePart', 'MergeValidation', 'FeaturesStage', 'TrainStage', 'EvaluateStage', 'RegisterStage', 'RecordOutcome', ...(env === 'dev' ? ['ApprovalStage'] : [])].map(
           (stage) => new RegExp(`^AwsSolutions-IAM5\\[Resource::<${stage}Function[0-9A-F]{8}\\.Arn>:\\*\\]$`),
         ),
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:flights-${env}-deploy*]`,
       ]);
+      // The deploy Lambda reads and writes its model's registry folder; its state machine invokes it.
+      expected.set(`flights-${env}-serving/Deploy/Function`, ['AwsSolutions-L1']);
+      expected.set(`flights-${env}-serving/Deploy/Role`, ['AwsSolutions-IAM5[Resource::*]', prefixGrant('ArtifactBucket', 'registry/flights')]);
+      expected.set(`flights-${env}-serving/DeployModel/StateMachine/Role`, ['AwsSolutions-IAM5[Resource::*]', /^AwsSolutions-IAM5\[Resource::<DeployFunction[0-9A-F]{8}\.Arn>:\*\]$/]);
+      // Levels 3+ (staging, prod): CodeDeploy's service role for the canary carries its AWS-managed policy.
+      if (env !== 'dev') {
+        expected.set(`flights-${env}-serving/Release/DeploymentGroup/ServiceRole`, ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]']);
+      }
       // The predict function reads its model's registry folder and writes captured requests.
       expected.set(`flights-${env}-serving/Predict/Function`, ['AwsSolutions-L1']);
       expected.set(`flights-${env}-serving/Predict/Role`, ['AwsSolutions-IAM5[Resource::*]', prefixGrant('ArtifactBucket', 'registry/flights'), prefixGrant('ArtifactBucket', 'capture')]);

@@ -23,12 +23,16 @@ interface AslState {
   readonly [field: string]: unknown;
 }
 
-/** The state machine's definition with tokens replaced by placeholders, parsed. */
-function definition(template: Template): { StartAt: string; States: Record<string, AslState> } {
+/** The state machine's definition text with tokens replaced by placeholders. */
+function definitionText(template: Template): string {
   const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as { Properties: { DefinitionString: unknown } };
   const body = machine.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] };
-  const text = body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
-  return JSON.parse(text) as { StartAt: string; States: Record<string, AslState> };
+  return body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
+}
+
+/** The state machine's definition with tokens replaced by placeholders, parsed. */
+function definition(template: Template): { StartAt: string; States: Record<string, AslState> } {
+  return JSON.parse(definitionText(template)) as { StartAt: string; States: Record<string, AslState> };
 }
 
 const built = new Map<MaturityLevel, Template>();
@@ -68,8 +72,11 @@ describe.each(MATURITY_LEVELS.map((level) => [level]))('training pipeline at lev
     expect(asl.States.Evaluate!.Next).toBe('GateDecision');
     expect(asl.States.GateDecision!.Choices).toEqual([{ Variable: '$.evaluate.decision', StringEquals: 'reject', Next: 'RecordGateRejected' }]);
     expect(asl.States.GateDecision!.Default).toBe('Register');
-    expect(asl.States.Register!.Next).toBe('Registered');
-    expect(asl.States.Registered!.Type).toBe('Succeed');
+    // After registration, the deployment mode decides: levels 0–1 end (mlops deploy later), level 2 waits
+    // for approval, levels 3+ deploy at once — both through the serving stack's deploy state machine.
+    const next = { 0: 'Registered', 1: 'Registered', 2: 'WaitForApproval', 3: 'DeployRequester', 4: 'DeployRequester' }[level];
+    expect(asl.States.Register!.Next).toBe(next);
+    expect(asl.States.Registered?.Type).toBe(level <= 1 ? 'Succeed' : undefined);
     expect(asl.States.GateRejected!.Type).toBe('Succeed');
   });
 
@@ -228,14 +235,60 @@ describe('part-file datasets (validation gate on)', () => {
   });
 });
 
-test('the stage functions get the stage view of the config, and promotion follows autoDeploy', () => {
-  const level2 = pipelineAt(2).findResources('AWS::Lambda::Function');
+test('the stage functions get the stage view of the config; registration never promotes (the deploy state machine does)', () => {
   const level3 = pipelineAt(3).findResources('AWS::Lambda::Function');
   const envOf = (functions: Record<string, unknown>, prefix: string): Record<string, string> =>
     (Object.entries(functions).find(([id]) => id.startsWith(prefix))![1] as { Properties: { Environment: { Variables: Record<string, string> } } }).Properties.Environment.Variables;
-  const register2 = envOf(level2, 'RegisterStageFunction');
-  expect(Object.keys(JSON.parse(register2.PLATFORM_CONFIG!) as object).sort()).toEqual(['dataset', 'environment', 'features', 'gate', 'model', 'name']);
-  expect(register2.PROMOTE_ON_DEPLOY).toBe('false');
-  expect(envOf(level3, 'RegisterStageFunction').PROMOTE_ON_DEPLOY).toBe('true');
+  const register3 = envOf(level3, 'RegisterStageFunction');
+  expect(Object.keys(JSON.parse(register3.PLATFORM_CONFIG!) as object).sort()).toEqual(['dataset', 'environment', 'features', 'gate', 'model', 'name']);
+  expect(register3).not.toHaveProperty('PROMOTE_ON_DEPLOY');
+});
+
+describe('after registration', () => {
+  test('level 2: the run waits on a task token (approval timeout from config), then runs the deploy state machine and waits for it', () => {
+    // Prepare
+    const template = pipelineAt(2);
+    const asl = definition(template);
+
+    // Assess
+    expect(asl.States.WaitForApproval).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:TOKEN:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSeconds: 168 * 3600,
+      Parameters: { Payload: { action: 'request', 'taskToken.$': '$$.Task.Token', 'runId.$': '$.runId', 'version.$': '$.register.version', timeoutHours: 168 } },
+      ResultPath: '$.approval',
+      Next: 'ApprovalDecision',
+    });
+    expect(asl.States.WaitForApproval!.Catch).toEqual([
+      { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'RecordApprovalExpired' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'DeploymentFailed' },
+    ]);
+    expect(asl.States.ApprovalDecision).toMatchObject({ Choices: [{ Variable: '$.approval.decision', StringEquals: 'approved', Next: 'Deploy' }], Default: 'ApprovalRejected' });
+    expect(asl.States.RecordApprovalExpired!.Next).toBe('ApprovalExpired');
+    expect(asl.States.Deploy).toMatchObject({
+      Resource: 'arn:TOKEN:states:::states:startExecution.sync:2',
+      Parameters: { Input: { 'version.$': '$.register.version', 'requestedBy.$': '$.approval.by', 'runId.$': '$.runId', 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' } },
+      Next: 'Deployed',
+    });
+    expect(JSON.stringify(asl.States.Deploy!.Parameters)).toContain(':stateMachine:flights-level2-deploy');
+    // Two hours of training plus the approval window plus an hour of deployment.
+    const timeout = (JSON.parse(definitionText(template)) as { TimeoutSeconds: number }).TimeoutSeconds;
+    expect(timeout).toBe((180 + 168 * 60) * 60);
+  });
+
+  test('level 3: the gate passing deploys at once, requested by the run', () => {
+    const asl = definition(pipelineAt(3));
+    expect(asl.States.DeployRequester).toMatchObject({ Type: 'Pass', Parameters: { 'by.$': "States.Format('run {}', $.runId)" }, Next: 'Deploy' });
+    expect(asl.States.Deploy).toMatchObject({ Parameters: { Input: { 'requestedBy.$': '$.requester.by' } }, Next: 'Deployed' });
+    expect(asl.States.Deploy!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'DeploymentFailed' }]);
+    expect(asl.States.WaitForApproval).toBeUndefined();
+  });
+
+  test('the approval function may read and write its model\'s registry folder only', () => {
+    const policies = JSON.stringify(pipelineAt(2).findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('/registry/flights/*');
+    expect(Object.keys(pipelineAt(3).findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('ApprovalStage'))).toEqual([]);
+    expect(Object.keys(pipelineAt(2).findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('ApprovalStage'))).toHaveLength(1);
+  });
 });
 

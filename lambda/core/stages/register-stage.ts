@@ -53,8 +53,12 @@ export async function runRegisterStage(input: {
   /** The validate stage's profile; absent without a validation gate (the version then has none). */
   readonly profileKey?: string;
   readonly data: DataLineage;
-  /** Promote to champion now (environments that deploy automatically); else it stays a candidate for approval. */
-  readonly promote: boolean;
+  /**
+   * Promote to champion at once (in-process pipelines without a deploy step); the deployed platform leaves
+   * the version a candidate and promotes it through the deploy state machine.
+   * @default false
+   */
+  readonly promote?: boolean;
   readonly codeVersion: string;
   readonly store: ArtifactStore;
   readonly registry: RegistryStore;

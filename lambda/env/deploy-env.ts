@@ -1,0 +1,28 @@
+/**
+ * The environment contract of the deploy Lambda (the deploy state machine's steps): the serving stack
+ * sets these variables, the handler parses them once at module scope.
+ */
+import { z } from 'zod';
+
+/** Variables the deploy handler reads. */
+export const deployEnvSchema = z.object({
+  /** The artifact bucket holding the registry. */
+  ARTIFACT_BUCKET: z.string().min(3),
+  /** The config's `name`: the registry's model name and metric namespace `MLOps/<name>`. */
+  PLATFORM_NAME: z.string().min(1),
+  /** The config's `environment`. */
+  ENVIRONMENT_NAME: z.string().min(1),
+  /** `serving.engine`: which model documents can be served. */
+  SERVING_ENGINE: z.enum(['lambda', 'sagemaker-serverless', 'sagemaker-realtime']),
+  /** How a version reaches the endpoint: `promote` (champion pointer) or `canary` (CodeDeploy shifts the alias). */
+  DEPLOY_STRATEGY: z.enum(['promote', 'canary']),
+  /** The predict function (name or ARN); required by the `canary` strategy. */
+  PREDICT_FUNCTION_NAME: z.string().min(1).optional(),
+  /** The alias the Function URL serves. */
+  PREDICT_ALIAS: z.string().min(1).default('live'),
+  POWERTOOLS_SERVICE_NAME: z.string().default('deploy'),
+  POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+/** The parsed environment of the deploy Lambda. */
+export type DeployEnv = z.infer<typeof deployEnvSchema>;

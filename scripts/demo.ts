@@ -8,12 +8,19 @@
  *    machine, run here (S3 on s3rver, Step Functions in aws-local-stepfunctions).
  * 4. Uploads a real slice (100k rows, Jan–Mar 2001) and a damaged copy: the upload rule starts a run for
  *    each; one registers a model version, the other ends in ValidationFailed with the file quarantined.
- * 5. Approves the candidate (level 2 waits for approval) and writes each run's HTML report.
+ * 5. The good run registers a version and waits for approval (level 2): `mlops models approve` resumes
+ *    it, and it runs the deploy state machine — the version becomes the champion the endpoint serves.
+ * 6. Asks the deployed model for predictions on real April flights through the predict Function URL
+ *    (the same request `mlops predict` sends), and writes each run's HTML report.
  */
 import { App } from 'aws-cdk-lib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { modelStageCommand, s3ModelRegistry } from '../cli/commands/models';
+import { predictCommand } from '../cli/commands/predict';
+import { awaitingApproval } from '../cli/commands/run';
 import { runShowCommand } from '../cli/commands/runs';
 import { renderReport } from '../cli/commands/validate';
 import { colour, type Output } from '../cli/output';
@@ -24,14 +31,14 @@ import { buildApp, loadPlatformConfigs } from '../lib/platform';
 import { s3ArtifactStore } from '../lambda/aws/s3-artifact-store';
 import { s3RegistryStore } from '../lambda/aws/s3-registry-store';
 import { DATA_PREFIX } from '../lambda/core/layout';
-import { setStage } from '../lambda/core/registry/registry';
 import { readRunDocuments } from '../lambda/core/report/run-documents';
 import { renderRunReport } from '../lambda/core/report/run-report';
 import { executionName } from '../lambda/core/runs/execution-name';
-import { runRecordKey, type RunRecord } from '../lambda/core/runs/run-record';
 import { localFileSource } from '../lambda/core/validation/local-source';
 import { validateDataset } from '../lambda/core/validation/validate-dataset';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/identity';
 import { LocalPlatform } from '../local/platform';
+import type { LocalExecution } from '../local/stepfunctions-endpoint';
 import { FLIGHTS_PARQUET, writeFlightsCsv } from './flights-data';
 
 const ROOT = join(__dirname, '..');
@@ -107,6 +114,17 @@ function damage(csv: string): string {
   return lines.join('\n');
 }
 
+/** Wait until a run waits for approval (level 2); fails if it ends first. */
+async function untilApprovalWait(platform: LocalPlatform, config: PlatformConfig, runId: string): Promise<{ version: number; expiresAt: string }> {
+  for (;;) {
+    const waiting = await awaitingApproval(platform.s3, platform.buckets.artifacts, config.name, runId);
+    if (waiting) return waiting;
+    const execution = [...platform.stepFunctions.executions.values()].find((e) => e.name === runId);
+    if (execution && execution.status !== 'RUNNING') throw new Error(`run ${runId} ended ${execution.status} (${execution.error ?? ''}: ${execution.cause ?? ''}) instead of waiting for approval`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** Command output to this process's stdout. */
 const stdout: Output = { out: (line) => say(line), err: (line) => say(colour.dim(line)) };
 
@@ -134,26 +152,50 @@ async function runOnLocalPlatform(config: PlatformConfig): Promise<void> {
       say(`uploaded s3://${platform.buckets.data}/${key}${rows ? ` (${rows.toLocaleString('en-US')} rows)` : ''}`);
       runs.push(executionName(platform.buckets.data, key));
     }
-    for (const runId of runs) {
-      const execution = await platform.waitForExecution(runId);
-      say();
-      say(`${execution.status === 'SUCCEEDED' ? colour.green(execution.status) : colour.red(execution.status)}${execution.error ? ` (${execution.error})` : ''}`);
-      await runShowCommand(platform.s3, platform.buckets.artifacts, runId, {}, stdout);
-    }
+    // The damaged file's run ends at validation; the good one registers a version and waits for approval.
+    const [goodRun, badRun] = runs as [string, string];
+    const waiting = await untilApprovalWait(platform, config, goodRun);
+    say();
+    say(`${colour.yellow('WAITING FOR APPROVAL')}: v${waiting.version} (the run waits on a task token until ${waiting.expiresAt})`);
+    await runShowCommand(platform.s3, platform.buckets.artifacts, goodRun, {}, stdout);
+    const damaged = await platform.waitForExecution(badRun);
+    say();
+    say(`${colour.red(damaged.status)} (${damaged.error ?? ''})`);
+    await runShowCommand(platform.s3, platform.buckets.artifacts, badRun, {}, stdout);
     say('note: the dataset\'s date is the actual departure time, so the hour partly leaks the delay (a late departure shifts the hour)');
 
-    heading('5. Approve the candidate (level 2 waits for a person), write the run report');
-    const registry = s3RegistryStore(platform.s3, platform.buckets.artifacts);
-    const artifacts = s3ArtifactStore(platform.s3, platform.buckets.artifacts);
-    const record = await artifacts.getJson<RunRecord>(runRecordKey(runs[0]!));
-    const version = Number(record.outcome?.version);
-    if (Number.isInteger(version) && record.outcome?.stage === 'candidate') {
-      await setStage(registry, config.name, version, 'approved', { by: 'npm run demo', reason: 'beats the naive baseline on the holdout; approved in the demo' });
-      say(`${config.name} v${version}: candidate → ${colour.green('approved')} (by "npm run demo"; on AWS: mlops models approve ${version} --env ${config.environment})`);
+    heading(`5. Approve v${waiting.version} (level 2 waits for a person): the run resumes and deploys it`);
+    const sfn = new SFNClient({ endpoint: platform.env.AWS_ENDPOINT_URL_SFN!, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    try {
+      say(colour.dim(`$ mlops models approve ${waiting.version} --env ${config.environment} --local --reason "beats the naive baseline on the holdout"`));
+      const registry = s3ModelRegistry(platform.s3, platform.buckets.artifacts, config.name);
+      await modelStageCommand(registry, waiting.version, 'approve', { by: 'npm run demo', reason: 'beats the naive baseline on the holdout' }, stdout, sfn);
+    } finally {
+      sfn.destroy();
     }
+    const execution = await platform.waitForExecution(goodRun);
+    const deployed = [...platform.stepFunctions.executions.values()].find((e: LocalExecution) => e.stateMachineArn === platform.deployStateMachineArn);
+    say(`${execution.status === 'SUCCEEDED' ? colour.green(execution.status) : colour.red(execution.status)}: ${goodRun} (deploy execution ${deployed?.name ?? '?'}: ${deployed?.status ?? 'none'})`);
+
+    heading('6. Predict with the deployed model: real April 2001 flights (after the training quarter), through the Function URL');
+    const april = join(OUT, 'flights-2001-04-sample.csv');
+    let aprilSeen = 0;
+    await writeFlightsCsv(april, { rows: 4, filter: (row) => row.date !== null && row.date.getUTCMonth() === 3 && aprilSeen++ % 20_011 === 0 });
+    const [header, ...lines] = readFileSync(april, 'utf8').trim().split('\n');
+    const columns = header!.split(',');
+    const rows = lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i]!, v])));
+    const instances = rows.map((r) => ({ date: r.date, distance: Number(r.distance), origin: r.origin, destination: r.destination }));
+    const body = JSON.stringify({ instances });
+    const [url] = platform.functionUrls.values();
+    say(colour.dim(`$ mlops predict '${JSON.stringify(instances[0])}' --env ${config.environment} --local   (here: the ${instances.length} flights as one batch)`));
+    await predictCommand({ url: url!, region: LOCAL_REGION, signed: false, where: `${config.environment} (local)` }, { bytes: Buffer.from(body), source: 'the demo' }, { json: false }, stdout);
+    say(`  actual delays (minutes): ${rows.map((r, i) => `[${i}] ${r.delay}`).join('  ')}`);
+
+    const store = s3RegistryStore(platform.s3, platform.buckets.artifacts);
+    const artifacts = s3ArtifactStore(platform.s3, platform.buckets.artifacts);
     for (const runId of runs) {
       const file = join(OUT, `report-${runId}.html`);
-      writeFileSync(file, renderRunReport({ ...(await readRunDocuments({ artifacts, registry }, runId)), generatedAt: new Date().toISOString() }));
+      writeFileSync(file, renderRunReport({ ...(await readRunDocuments({ artifacts, registry: store }, runId)), generatedAt: new Date().toISOString() }));
       say(`report: ${relative(ROOT, file)}`);
     }
     say();

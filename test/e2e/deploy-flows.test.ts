@@ -21,7 +21,6 @@ import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 import { getChampion, versionKey, type StageRecord } from '../../lambda/core/registry/registry';
 import type { LocalExecution } from '../../local/stepfunctions-endpoint';
 import { LOCAL_REGION } from '../../local/identity';
-import { parseEmfDocument } from '../../local/metrics';
 import { LocalPlatform } from '../../local/platform';
 import type { PlatformConfig } from '../../config/schema';
 import { configAtLevel } from '../infra/helpers';
@@ -122,39 +121,44 @@ describe('level 3: automatic canary deployment', () => {
     }
   });
 
-  test('a rollback alarm during the canary: the alias goes back, the version is archived with the alarm, the run ends DeploymentFailed', async () => {
+  test('a canary version that fails its requests: the error-rate alarm fires, the alias goes back, the version is archived with the alarm, the run ends DeploymentFailed', async () => {
     // Prepare: the alarms' clock is ours, so an error-rate period can be completed at will.
     let offset = 0;
-    const platform = await LocalPlatform.start({ config: levelThree(3), dir: join(dir, 'rollback'), clockSpeed: 60, now: () => Date.now() + offset });
+    const platform = await LocalPlatform.start({ config: levelThree(5), dir: join(dir, 'rollback'), clockSpeed: 60, now: () => Date.now() + offset });
     try {
       const first = await uploadAndRun(platform, 'incoming/flights-early.csv', 3_000);
       expect(first.status).toBe('SUCCEEDED');
 
-      // While v2's canary runs, 40% of requests fail with a 5xx (as the predict handler reports each request:
-      // ServerErrors 0 or 1 under service and environment), and the minute is then complete.
+      // v2 is broken where it matters: its model.json is damaged after the deploy checked it, so the
+      // version the canary publishes fails every request it gets (500 InvalidModel: ServerErrors 1). While
+      // the canary runs, traffic arrives (10% goes to v2); then the minute is complete and the alarms look.
+      const registry = s3RegistryStore(platform.s3, platform.buckets.artifacts);
+      let traffic: Promise<number[]> | undefined;
       platform.codeDeploy!.onChange((e) => {
         if (e.change !== 'created') return;
-        const errorRate = (value: number) => ({
-          _aws: { Timestamp: Date.now() + offset, CloudWatchMetrics: [{ Namespace: 'MLOps/flights', Dimensions: [['service', 'environment']], Metrics: [{ Name: 'ServerErrors', Unit: 'Count' }] }] },
-          service: 'predict',
-          environment: 'level3',
-          ServerErrors: value,
-        });
-        for (const value of [1, 0, 1, 0, 0]) platform.metrics.add(parseEmfDocument(errorRate(value)));
-        offset += 120_000;
-        platform.evaluateAlarms();
+        traffic = (async () => {
+          await registry.put(versionKey('flights', 2, 'model.json'), { format: 'not a model' });
+          const statuses: number[] = [];
+          for (let i = 0; i < 80; i++) statuses.push((await predict(platform)).status);
+          offset += 120_000;
+          platform.evaluateAlarms();
+          return statuses;
+        })();
       });
-
       // Act
       const second = await uploadAndRun(platform, 'incoming/flights-more.csv', 20_000);
 
-      // Assess: the deploy execution ended RolledBack, the run DeploymentFailed; v1 still serves.
+      // Assess: during the canary some requests reached v2 and failed; the error-rate alarm fired, the deploy
+      // execution ended RolledBack, the run DeploymentFailed; v1 still serves.
+      const statuses = await traffic!;
+      expect(statuses.filter((s) => s === 500).length).toBeGreaterThan(0);
+      expect(statuses.filter((s) => s !== 200 && s !== 500)).toEqual([]);
+      expect(platform.alarms!.state([...platform.assembly.alarms.map((a) => a.logicalId)].find((id) => id.startsWith('ReleaseErrorRateAlarm'))!).value).toBe('ALARM');
       expect({ status: second.status, error: second.error }).toEqual({ status: 'FAILED', error: 'DeploymentFailed' });
       const [, rolledBack] = deployExecutions(platform);
       expect({ status: rolledBack!.status, error: rolledBack!.error }).toEqual({ status: 'FAILED', error: 'RolledBack' });
       expect(platform.lambda.aliasRouting(aliasFunction(platform), 'live')).toEqual({ functionVersion: '2', additionalVersionWeights: {} });
       expect(await predict(platform)).toMatchObject({ status: 200, body: { modelVersion: 1 } });
-      const registry = s3RegistryStore(platform.s3, platform.buckets.artifacts);
       expect(await getChampion(registry, 'flights')).toMatchObject({ version: 1 });
       const stage = (await registry.get<StageRecord>(versionKey('flights', 2, 'stage.json')))!;
       expect(stage.stage).toBe('archived');

@@ -434,7 +434,7 @@ describe('bad requests are 4xx naming the field and the expectation, never 5xx',
 });
 
 describe('metrics', () => {
-  test('EMF under MLOps/<name>: latency and predictions by environment and modelVersion; errors by kind', async () => {
+  test('EMF under MLOps/<name>: latency and predictions by environment and modelVersion; errors by kind; the endpoint\'s latency and server errors by environment', async () => {
     // Prepare
     const c = container(BUCKETS.nocapture, { POWERTOOLS_METRICS_DISABLED: 'false' });
     const lines: string[] = [];
@@ -463,8 +463,11 @@ describe('metrics', () => {
     }));
     expect(summary).toEqual([
       { namespace: 'MLOps/flights', dimensions: ['environment', 'modelVersion', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'Predictions=2'], environment: 'dev', modelVersion: '1', errorKind: undefined },
+      // The endpoint as a whole (the canary's rollback alarms): a 400 is not a server error.
+      { namespace: 'MLOps/flights', dimensions: ['environment', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'ServerErrors=0'], environment: 'dev', modelVersion: undefined, errorKind: undefined },
       { namespace: 'MLOps/flights', dimensions: ['environment', 'modelVersion', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/)], environment: 'dev', modelVersion: '1', errorKind: undefined },
       { namespace: 'MLOps/flights', dimensions: ['environment', 'errorKind', 'modelVersion', 'service'], metrics: ['Errors=1'], environment: 'dev', modelVersion: '1', errorKind: 'BadRequest' },
+      { namespace: 'MLOps/flights', dimensions: ['environment', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'ServerErrors=0'], environment: 'dev', modelVersion: undefined, errorKind: undefined },
     ]);
   });
 });

@@ -7,12 +7,24 @@
  * - `Errors` (count) with the extra dimension `errorKind` (BadRequest, MethodNotAllowed,
  *   UnsupportedMediaType, PayloadTooLarge, NoModel, UnsupportedModel, InvalidModel, Internal).
  * - `CaptureFailures` (count): captures that could not be written (the request still succeeded).
+ *
+ * And once more per request under `environment` alone (with the handler's `service`), the endpoint as a
+ * whole, which the canary's rollback alarms watch (`lib/constructs/predict-release.ts`) — whatever version
+ * answered, since the version a canary publishes is not known when the alarms are made:
+ * - `Latency` (ms), for the p99 alarm;
+ * - `ServerErrors`: 1 when the endpoint failed the request (5xx: a model that cannot be loaded or run, an
+ *   internal error), else 0 — its per-minute average is the share of failed requests. "No model yet" (503
+ *   before the first deployment) is not counted: it is not a failure of a deployed version, and counting
+ *   it would hold the first canary in ALARM before it starts.
  */
 import type { PredictOutcome } from './serve';
 
+/** Kinds of failure that count as the endpoint's own (`ServerErrors`). */
+const SERVER_ERROR_KINDS: ReadonlySet<string> = new Set(['UnsupportedModel', 'InvalidModel', 'Internal']);
+
 /** One metric value. */
 export interface ServingMetric {
-  readonly name: 'Latency' | 'Predictions' | 'Errors' | 'CaptureFailures';
+  readonly name: 'Latency' | 'Predictions' | 'Errors' | 'CaptureFailures' | 'ServerErrors';
   readonly unit: 'Milliseconds' | 'Count';
   readonly value: number;
 }
@@ -34,5 +46,12 @@ export function servingMetrics(
   if (measured.captureFailed) main.push({ name: 'CaptureFailures', unit: 'Count', value: 1 });
   const groups: ServingMetricGroup[] = [{ dimensions: base, metrics: main }];
   if (outcome.kind !== 'ok') groups.push({ dimensions: { ...base, errorKind: outcome.kind }, metrics: [{ name: 'Errors', unit: 'Count', value: 1 }] });
+  groups.push({
+    dimensions: { environment: measured.environment },
+    metrics: [
+      { name: 'Latency', unit: 'Milliseconds', value: measured.latencyMs },
+      { name: 'ServerErrors', unit: 'Count', value: SERVER_ERROR_KINDS.has(outcome.kind) ? 1 : 0 },
+    ],
+  });
   return groups;
 }

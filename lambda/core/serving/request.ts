@@ -80,6 +80,18 @@ const recordSchema = z.record(z.string(), z.unknown());
 
 /** The batch envelope: only `instances`, a non-empty array of JSON objects, at most `maxBatch`. */
 export function batchSchema(maxBatch: number) {
+  // Built once per limit: making a zod schema costs more than parsing a small batch with it.
+  let schema = batchSchemas.get(maxBatch);
+  if (schema === undefined) {
+    schema = makeBatchSchema(maxBatch);
+    batchSchemas.set(maxBatch, schema);
+  }
+  return schema;
+}
+
+const batchSchemas = new Map<number, ReturnType<typeof makeBatchSchema>>();
+
+function makeBatchSchema(maxBatch: number) {
   return z.strictObject({
     instances: z
       .array(recordSchema, { error: (issue) => (issue.input === undefined ? 'required: an array of records' : 'an array of records (JSON objects)') })
@@ -115,7 +127,19 @@ export function parsePredictRequest(body: unknown, options: { readonly maxBatch:
     }
     return { instances: parsed.data.instances, batch: true };
   }
-  return { instances: [recordSchema.parse(body)], batch: false };
+  return { instances: [singleRecord(body)], batch: false };
+}
+
+/**
+ * What `recordSchema.parse` returns for a JSON object, without zod on the path of every single-record
+ * request: a JSON object always passes, and the result has the same own keys and values in the same
+ * order, less a `__proto__` key, which zod strips (so that it cannot set the prototype of its copy).
+ */
+function singleRecord(body: object): RawRecord {
+  if (!Object.hasOwn(body, '__proto__')) return body as RawRecord;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) if (key !== '__proto__') copy[key] = value;
+  return copy;
 }
 
 /** A short description of a received JSON value, for error messages. */

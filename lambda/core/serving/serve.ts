@@ -154,6 +154,11 @@ export async function servePredict(request: HttpRequest, options: ServeOptions):
   }
 }
 
+/** A strict decoder: `decode` without `stream` keeps no state between calls, so one serves every request. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** Any UTF-16 surrogate code unit. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** The media type of a Content-Type header value, lower case, without parameters. */
 function mediaType(contentType: string | undefined): string | undefined {
   return contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
@@ -176,12 +181,16 @@ export function readJsonBody(request: HttpRequest): unknown {
     throw new UnsupportedMediaTypeError(`content-type charset must be utf-8, got ${JSON.stringify(charset)}`);
   }
   const raw = request.body ?? '';
-  const bytes = request.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(`the body is ${bytes.length} bytes; at most ${MAX_BODY_BYTES} (256 KiB) are accepted — split the batch`);
-  if (bytes.length === 0) throw new BadRequestError('the body is empty: send one record {"column": value, …} or a batch {"instances": [record, …]}');
+  // A text body without surrogates is its own UTF-8 round trip: only its size in bytes is needed. Any
+  // other body is encoded and strictly decoded (a lone surrogate comes back as U+FFFD).
+  const plain = !request.isBase64Encoded && !SURROGATE.test(raw);
+  const bytes = plain ? undefined : request.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  const size = bytes === undefined ? Buffer.byteLength(raw, 'utf8') : bytes.length;
+  if (size > MAX_BODY_BYTES) throw new PayloadTooLargeError(`the body is ${size} bytes; at most ${MAX_BODY_BYTES} (256 KiB) are accepted — split the batch`);
+  if (size === 0) throw new BadRequestError('the body is empty: send one record {"column": value, …} or a batch {"instances": [record, …]}');
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = bytes === undefined ? raw : UTF8.decode(bytes);
   } catch (error) {
     throw new BadRequestError(`the body is not valid UTF-8${request.isBase64Encoded ? ' after base64 decoding' : ''}`, [], { cause: error });
   }

@@ -14,7 +14,8 @@ import { configAtLevel, rawConfig, testApp } from '../infra/helpers';
 import { flights, flightsCsv } from '../helpers/flights';
 import { listKeys, type LocalS3, readJsonObject, startS3rver } from '../helpers/s3rver';
 import { LOCAL_ACCOUNT } from '../../local/identity';
-import { LocalPipeline, templatesOf } from '../helpers/synthesized-pipeline';
+import { deployStandIn, LocalPipeline, templatesOf } from '../helpers/synthesized-pipeline';
+import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 
 const DATA = 'flights-data-local';
 const ARTIFACTS = 'flights-artifacts-local';
@@ -54,7 +55,7 @@ beforeAll(async () => {
   Object.assign(process.env, s3.env);
   // Level 3: a model that passes the gate is promoted to champion at once (autoDeploy).
   const [platform] = buildApp(testApp(), [pipelineConfig(3)]);
-  pipeline = new LocalPipeline(templatesOf(platform!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env });
+  pipeline = new LocalPipeline(templatesOf(platform!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env }, { Deploy: deployStandIn(s3RegistryStore(s3.client, ARTIFACTS), 'flights') });
 });
 
 afterAll(async () => {
@@ -73,8 +74,9 @@ describe('the synthesized training pipeline, run locally', () => {
     const run = await pipeline.run({ runId: 'run-1', bucket: DATA, key: 'incoming/2001/flights-20k.csv', trigger: 'upload' });
 
     // Assess
-    expect(run.status).toBe('SUCCEEDED');
-    expect(run.output).toMatchObject({ validate: { verdict: 'valid' }, evaluate: { decision: 'deploy' }, register: { version: 1, stage: 'champion' } });
+    expect({ status: run.status, error: run.error, cause: run.cause }).toEqual({ status: 'SUCCEEDED', error: undefined, cause: undefined });
+    // Registered as a candidate; the deploy (level 3: at once) makes it the champion.
+    expect(run.output).toMatchObject({ validate: { verdict: 'valid' }, evaluate: { decision: 'deploy' }, register: { version: 1, stage: 'candidate' }, deploy: { status: 'SUCCEEDED' } });
     const manifest = await readJson<Record<string, unknown>>(ARTIFACTS, 'registry/flights/1/manifest.json');
     expect(manifest).toMatchObject({
       version: 1,
@@ -88,7 +90,7 @@ describe('the synthesized training pipeline, run locally', () => {
     expect(record.status).toBe('succeeded');
     expect(Object.keys(record.stages).sort()).toEqual(['evaluate', 'features', 'register', 'train', 'validate']);
     expect(record.metrics.rowsValidated).toBe(20_000);
-    expect(record.outcome).toMatchObject({ version: 1, stage: 'champion' });
+    expect(record.outcome).toMatchObject({ version: 1, stage: 'candidate' });
   });
 
   test('a second run on the same data is judged against v1 as champion and ends in GateRejected', async () => {
@@ -193,7 +195,7 @@ describe('a part-file dataset: 4 CSV parts and a _SUCCESS marker, validated in a
 
   beforeAll(() => {
     const [platform] = buildApp(testApp(), [pipelineConfig(3, 'flights-parts')]);
-    partsPipeline = new LocalPipeline(templatesOf(platform!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env });
+    partsPipeline = new LocalPipeline(templatesOf(platform!), { data: DATA, artifacts: ARTIFACTS }, { ...s3.env }, { Deploy: deployStandIn(s3RegistryStore(s3.client, ARTIFACTS), 'flights-parts') });
   });
 
   test('the run succeeds, registers a version, and its merged validation equals a single-file validation of the same rows', async () => {
@@ -220,7 +222,8 @@ describe('a part-file dataset: 4 CSV parts and a _SUCCESS marker, validated in a
     expect(run.output).toMatchObject({
       validate: { verdict: 'valid', rowCount: 20_000, parts: 4, validatedKey: 'validated/run-parts/2001-q1-parts/' },
       evaluate: { decision: 'deploy' },
-      register: { modelName: 'flights-parts', version: 1, stage: 'champion' },
+      register: { modelName: 'flights-parts', version: 1, stage: 'candidate' },
+      deploy: { status: 'SUCCEEDED' },
     });
     expect(run.output).not.toHaveProperty('validateParts');
     expect(validatedParts).toHaveLength(4);

@@ -13,7 +13,8 @@ import { buildApp } from '../../lib/platform';
 import { SageMakerStandIn } from '../../local/sagemaker-stand-in';
 import { flights, flightsCsv } from '../helpers/flights';
 import { listKeys, type LocalS3, readJsonObject, startS3rver } from '../helpers/s3rver';
-import { LocalPipeline, templatesOf } from '../helpers/synthesized-pipeline';
+import { deployStandIn, LocalPipeline, templatesOf } from '../helpers/synthesized-pipeline';
+import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 import { configAtLevel, rawConfig, testApp } from '../infra/helpers';
 
 const DATA = 'flights-data-sm';
@@ -45,7 +46,7 @@ beforeAll(async () => {
     templatesOf(platform!),
     { data: DATA, artifacts: ARTIFACTS },
     { ...s3.env },
-    sagemaker.handlers({ training: 'Train', model: 'CreateScoringModel', scoring: ['ScoreHoldout', 'ScoreChampion'] }),
+    { ...sagemaker.handlers({ training: 'Train', model: 'CreateScoringModel', scoring: ['ScoreHoldout', 'ScoreChampion'] }), Deploy: deployStandIn(s3RegistryStore(s3.client, ARTIFACTS), 'flights') },
   );
   await s3.client.send(new PutObjectCommand({ Bucket: DATA, Key: 'incoming/2001/flights-20k.csv', Body: flightsCsv(flights(20_000)) }));
 });
@@ -62,7 +63,7 @@ describe("engine 'sagemaker': the synthesized pipeline with SageMaker stood in l
 
     // Assess
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.output).toMatchObject({ train: { algorithm: 'xgboost' }, evaluate: { decision: 'deploy' }, register: { version: 1, stage: 'champion' } });
+    expect(run.output).toMatchObject({ train: { algorithm: 'xgboost' }, evaluate: { decision: 'deploy' }, register: { version: 1, stage: 'candidate' }, deploy: { status: 'SUCCEEDED' } });
     expect(sagemaker.calls.map((c) => c.api)).toEqual(['CreateTrainingJob', 'CreateModel', 'CreateTransformJob']);
     const [training] = sagemaker.calls;
     expect(training!.request).toMatchObject({

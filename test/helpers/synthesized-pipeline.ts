@@ -16,6 +16,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import type { Platform } from '../../lib/platform';
 import { LocalAssembly, type StackTemplate } from '../../local/cloud-assembly';
 import { loadHandlerIsolated, taskStatesOf, type AslState } from '../../local/platform';
+import { setStage, type RegistryStore } from '../../lambda/core/registry/registry';
 
 /** A Lambda handler as the tests call it. */
 export type LocalHandler = (event: unknown) => Promise<unknown>;
@@ -93,7 +94,10 @@ export class LocalPipeline {
       Object.entries({ ...this.handlers, ...overrides }).map(([name, fn]) => [name, async (event: unknown) => (await fn(event)) as never]),
     );
     const retryIntervalOverrides = Object.fromEntries(Object.keys(this.handlers).map((name) => [name, 0]));
-    const execution = this.machine.run(input as never, { overrides: { taskResourceLocalHandlers, retryIntervalOverrides } });
+    // The context object as Step Functions gives it (`$$.Execution.Id`: a nested deploy names its parent).
+    const name = typeof input.runId === 'string' ? input.runId : 'local';
+    const context = { Execution: { Id: `arn:aws:states:us-east-1:000000000000:execution:pipeline:${name}`, Name: name, Input: input as never, StartTime: new Date().toISOString() } };
+    const execution = this.machine.run(input as never, { overrides: { taskResourceLocalHandlers, retryIntervalOverrides }, context });
     try {
       return { status: 'SUCCEEDED', output: await execution.result };
     } catch (error) {
@@ -101,4 +105,18 @@ export class LocalPipeline {
       return { status: 'FAILED', error: cause?.name ?? (error as Error).name, cause: cause?.message ?? (error as Error).message };
     }
   }
+}
+
+/**
+ * A stand-in for the pipeline's `Deploy` task (levels 2+: a nested execution of the serving stack's deploy
+ * state machine, which these pipeline-only tests do not load): it makes the registered version the
+ * champion, as a successful deployment does, and answers as `states:startExecution.sync:2` does. The deploy
+ * state machine itself runs for real in `test/e2e/deploy-flows.test.ts`.
+ */
+export function deployStandIn(registry: RegistryStore, modelName: string): LocalHandler {
+  return async (input) => {
+    const request = (input as { Input: { version: number; requestedBy: string; reason: string } }).Input;
+    await setStage(registry, modelName, request.version, 'champion', { by: request.requestedBy, reason: `deployed (stand-in): ${request.reason}` });
+    return { ExecutionArn: `stand-in:deploy-v${request.version}`, Status: 'SUCCEEDED', Output: { plan: { version: request.version } } };
+  };
 }

@@ -6,8 +6,8 @@
  * (no SigV4 check), as IAM is not enforced anywhere on the local platform.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listenLocally } from './local-http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalHttpService } from './local-http';
 import { LOCAL_ACCOUNT } from './identity';
 
 /** A Lambda handler as the local platform calls it. */
@@ -104,7 +104,7 @@ export function writeFunctionUrlResponse(res: ServerResponse, result: unknown): 
 
 /** One Function URL on 127.0.0.1. */
 export class FunctionUrlServer {
-  private server?: Server;
+  private readonly http = new LocalHttpService((req, res) => this.handle(req, res));
 
   /**
    * @param onError told of each error the handler throws (the client gets Lambda's 502)
@@ -116,18 +116,13 @@ export class FunctionUrlServer {
 
   /** Listen on 127.0.0.1 (port 0: any free port); returns the URL. */
   async listen(port = 0): Promise<string> {
-    const { server, url } = await listenLocally((req, res) => this.handle(req, res), port);
-    this.server = server;
-    return `${url}/`;
+    return `${await this.http.listen(port)}/`;
   }
 
 
   /** Stop listening. */
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await closeServer(server);
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   /** Read the body, then answer; rejects when the request fails (a client that goes away mid-body). */

@@ -22,10 +22,10 @@
  * which version serves a request and runs that version's handler with that version's environment.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isObject } from './json-value';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './identity';
-import { closeServer, listenLocally } from './local-http';
+import { LocalHttpService } from './local-http';
 
 /** A function as the templates declare it (its `$LATEST`). */
 export interface LambdaFunctionSpec {
@@ -182,7 +182,7 @@ export class LambdaControlPlane {
   private readonly aliasListeners: Array<(event: AliasChangeEvent) => void> = [];
   private readonly inProgressPolls: number;
   private readonly now: () => number;
-  private server?: Server;
+  private readonly http = new LocalHttpService((req, res) => this.handle(req, res));
 
   constructor(options: LambdaControlPlaneOptions = {}) {
     this.inProgressPolls = options.inProgressPolls ?? 0;
@@ -425,18 +425,13 @@ export class LambdaControlPlane {
   // ---- HTTP -----------------------------------------------------------------------------------
 
   /** Listen on 127.0.0.1; returns the endpoint URL (for the client's `endpoint` or `AWS_ENDPOINT_URL_LAMBDA`). */
-  async listen(port = 0): Promise<string> {
-    const { server, url } = await listenLocally((req, res) => this.handle(req, res), port);
-    this.server = server;
-    return url;
+  listen(port = 0): Promise<string> {
+    return this.http.listen(port);
   }
 
   /** Stop listening. */
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await closeServer(server);
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

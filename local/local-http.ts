@@ -17,3 +17,25 @@ export async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
+
+/** One HTTP service of the local platform: listens on 127.0.0.1 with a request handler, closes on demand. */
+export class LocalHttpService {
+  private server?: Server;
+
+  constructor(private readonly handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {}
+
+  /** Listen on 127.0.0.1 (port 0: any free port); returns `http://127.0.0.1:<port>`. */
+  async listen(port = 0): Promise<string> {
+    const { server, url } = await listenLocally(this.handle, port);
+    this.server = server;
+    return url;
+  }
+
+  /** Stop listening (and drop open connections); a no-op when not listening. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await closeServer(server);
+  }
+}

@@ -7,8 +7,8 @@
  * aws-local-stepfunctions through the `start` callback the platform gives; names are unique per state
  * machine, as in Step Functions (`ExecutionAlreadyExists` otherwise).
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listenLocally } from './local-http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalHttpService } from './local-http';
 
 /** An execution as `DescribeExecution` reports it. */
 export interface LocalExecution {
@@ -42,7 +42,7 @@ class ServiceError extends Error {
 /** The local Step Functions endpoint. */
 export class StepFunctionsEndpoint {
   readonly executions = new Map<string, LocalExecution>();
-  private server?: Server;
+  private readonly http = new LocalHttpService((req, res) => this.handle(req, res));
   private readonly listeners: Array<(execution: LocalExecution) => void> = [];
   /** Tasks waiting for their token (`.waitForTaskToken`), and tokens whose task has ended (and how). */
   private readonly waiting = new Map<string, { resolve: (output: unknown) => void; reject: (error: Error) => void; timer?: NodeJS.Timeout }>();
@@ -54,19 +54,13 @@ export class StepFunctionsEndpoint {
   ) {}
 
   /** Listen on 127.0.0.1; returns the endpoint URL. */
-  async listen(port = 0): Promise<string> {
-    const { server, url } = await listenLocally((req, res) => this.handle(req, res), port);
-    this.server = server;
-    return url;
+  listen(port = 0): Promise<string> {
+    return this.http.listen(port);
   }
 
-
   /** Stop listening (running executions finish in the background). */
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await closeServer(server);
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   /** Called when an execution ends. */

@@ -9,7 +9,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/identity';
 import type { LocalPlatform, LocalPlatformOptions } from '../../local/platform';
 import type { DeployedEnvironment } from '../aws/environment';
 import { EXIT, UsageError } from '../errors';
-import { defaultLocalDir, endpointsPath, removeEndpoints, runningEndpoints, writeEndpoints } from '../local-endpoints';
+import { defaultLocalDir, endpointsPath, removeEndpoints, runningEndpoints, writeEndpoints, type LocalEndpoints } from '../local-endpoints';
 import { colour, type Output } from '../output';
 import { runCommand } from './run';
 import { runShowCommand } from './runs';
@@ -68,6 +68,24 @@ export function localFunctionUrls(platform: LocalPlatform, config: PlatformConfi
   return { functionUrls: Object.fromEntries(platform.functionUrls), ...(predictUrl ? { predictUrl } : {}) };
 }
 
+/** What `endpoints.json` says about a running platform (written by `local up`, read by `--local`). */
+export function platformEndpoints(platform: LocalPlatform, config: PlatformConfig): LocalEndpoints {
+  return {
+    name: config.name,
+    environment: config.environment,
+    region: LOCAL_REGION,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    s3: { endpoint: platform.env.AWS_ENDPOINT_URL_S3!, buckets: platform.buckets },
+    stepFunctions: {
+      endpoint: platform.env.AWS_ENDPOINT_URL_SFN!,
+      stateMachineArn: platform.stateMachineArn,
+      ...(platform.deployStateMachineArn ? { deployStateMachineArn: platform.deployStateMachineArn } : {}),
+    },
+    ...localFunctionUrls(platform, config),
+  };
+}
+
 /**
  * `mlops local up`: runs until `stopSignal` settles (SIGINT/SIGTERM). While it runs, `<dir>/endpoints.json`
  * tells other `mlops` processes (`--local`) where its S3 and Step Functions endpoints and its Function URLs
@@ -81,25 +99,12 @@ export async function localUpCommand(config: PlatformConfig, options: LocalComma
   }
   const platform = await startPlatform(platformOptions(config, options, output, 4569));
   try {
-    const urls = localFunctionUrls(platform, config);
-    writeEndpoints(dir, {
-      name: config.name,
-      environment: config.environment,
-      region: LOCAL_REGION,
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-      s3: { endpoint: platform.env.AWS_ENDPOINT_URL_S3!, buckets: platform.buckets },
-      stepFunctions: {
-        endpoint: platform.env.AWS_ENDPOINT_URL_SFN!,
-        stateMachineArn: platform.stateMachineArn,
-        ...(platform.deployStateMachineArn ? { deployStateMachineArn: platform.deployStateMachineArn } : {}),
-      },
-      ...urls,
-    });
+    const endpoints = platformEndpoints(platform, config);
+    writeEndpoints(dir, endpoints);
     output.out(`local platform for ${config.name}-${config.environment} is up (Ctrl-C stops it)`);
     output.out(`  S3:             ${platform.env.AWS_ENDPOINT_URL_S3}  data bucket ${platform.buckets.data}, artifact bucket ${platform.buckets.artifacts}`);
     output.out(`  Step Functions: ${platform.env.AWS_ENDPOINT_URL_SFN}  ${platform.stateMachineArn}`);
-    if (urls.predictUrl) output.out(`  predict:        ${urls.predictUrl}  (mlops predict JSON --env ${config.environment} --local${options.dir ? ` --dir ${dir}` : ''})`);
+    if (endpoints.predictUrl) output.out(`  predict:        ${endpoints.predictUrl}  (mlops predict JSON --env ${config.environment} --local${options.dir ? ` --dir ${dir}` : ''})`);
     output.out(`  credentials:    AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey}`);
     output.out(`  endpoints:      ${endpointsPath(dir)} (other commands use it with --local${options.dir ? ` --dir ${dir}` : ''})`);
     output.out(`  upload data:    mlops upload FILE --env ${config.environment} --local${options.dir ? ` --dir ${dir}` : ''}`);

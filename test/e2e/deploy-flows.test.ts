@@ -16,11 +16,10 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { runCli } from '../../cli/program';
 import { writeEndpoints } from '../../cli/local-endpoints';
-import { localEnvironment, localFunctionUrls } from '../../cli/commands/local';
+import { platformEndpoints } from '../../cli/commands/local';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 import { getChampion, versionKey, type StageRecord } from '../../lambda/core/registry/registry';
 import type { LocalExecution } from '../../local/stepfunctions-endpoint';
-import { LOCAL_REGION } from '../../local/identity';
 import { LocalPlatform } from '../../local/platform';
 import type { PlatformConfig } from '../../config/schema';
 import { configAtLevel } from '../infra/helpers';
@@ -184,18 +183,9 @@ describe('level 1: manual deploy', () => {
       expect(JSON.parse(run.output!)).toMatchObject({ register: { version: 1, stage: 'candidate' } });
       expect(deployExecutions(platform)).toEqual([]);
       expect((await predict(platform)).status).toBe(503);
-      const env = localEnvironment(platform);
+      // What `mlops local up` writes, so the CLI finds this platform with --local.
       mkdirSync(local, { recursive: true });
-      writeEndpoints(local, {
-        name: config.name,
-        environment: config.environment,
-        region: LOCAL_REGION,
-        pid: process.pid,
-        startedAt: new Date().toISOString(),
-        s3: { endpoint: platform.env.AWS_ENDPOINT_URL_S3!, buckets: platform.buckets },
-        stepFunctions: { endpoint: platform.env.AWS_ENDPOINT_URL_SFN!, stateMachineArn: env.stateMachineArn, deployStateMachineArn: env.deployStateMachineArn! },
-        ...localFunctionUrls(platform, config),
-      });
+      writeEndpoints(local, platformEndpoints(platform, config));
       const output = captureOutput();
 
       // Act

@@ -117,7 +117,7 @@ export function fitBinning(matrix: FeatureMatrix, maxBins: number, seed: number,
  * binary search (the select compiles to a conditional move), about 1.5× faster than a branching one on
  * unpredictable values.
  */
-function binOf(v: number, thresholds: Float64Array): number {
+export function binOf(v: number, thresholds: Float64Array): number {
   let length = thresholds.length;
   if (length === 0) return 0;
   let base = 0;

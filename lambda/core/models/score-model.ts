@@ -13,6 +13,7 @@
  * Linear models go to `predictModel` unchanged.
  */
 import type { FeatureMatrix } from '../features/matrix';
+import { binOf } from './gbdt-binning';
 import { gbdtLoss } from './gbdt-loss';
 import { GBDT_FORMAT, GbdtError, type GbdtModel } from './gbdt-model';
 import { predictModel, type TrainedModel } from './train-model';
@@ -85,19 +86,6 @@ function compile(model: GbdtModel): CompiledForest {
     base += size;
   });
   return forest;
-}
-
-/** The first index `i` with `v <= thresholds[i]`, else `thresholds.length`: `binOf` of gbdt-binning.ts, the same search. */
-function binOf(v: number, thresholds: Float64Array): number {
-  let length = thresholds.length;
-  if (length === 0) return 0;
-  let base = 0;
-  while (length > 1) {
-    const half = length >>> 1;
-    base = thresholds[base + half - 1]! < v ? base + half : base;
-    length -= half;
-  }
-  return thresholds[base]! < v ? base + 1 : base;
 }
 
 /**

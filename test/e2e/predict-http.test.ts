@@ -14,43 +14,26 @@
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { MAX_BODY_BYTES } from '../../lambda/core/serving/serve';
-import { predictEnvironment } from '../../lambda/env/predict-env';
-import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
-import { FunctionUrlServer, type UrlHandler } from '../../local/function-url-server';
-import { badRequestCases, loadPredictContainer, requestOf, type BadRequest, type BadRequestCase, type PredictContainer } from '../helpers/predict-endpoint';
-import { startS3rver, type LocalS3 } from '../helpers/s3rver';
-import { registerFixture, trainFixture, type TrainedFixture } from '../unit/serving/fixtures';
+import { badRequestCases, requestOf, startPredictBehindUrl, type BadRequest, type BadRequestCase, type PredictBehindUrl } from '../helpers/predict-endpoint';
+import type { TrainedFixture } from '../unit/serving/fixtures';
 
 const BUCKET = 'predict-http';
 const MAX_BATCH = 5;
 
-let s3: LocalS3;
+let predict: PredictBehindUrl;
 let regression: TrainedFixture;
-let container: PredictContainer;
-let server: FunctionUrlServer;
 let url: string;
 const handlerErrors: Error[] = [];
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  s3 = await startS3rver([BUCKET]);
-  // The handler's S3 client resolves its credentials at the first request: keep them set.
-  Object.assign(process.env, s3.env);
-  regression = await trainFixture();
-  await registerFixture(s3RegistryStore(s3.client, BUCKET), regression);
-  container = loadPredictContainer({
-    ...predictEnvironment({ ...regression.config, serving: { ...regression.config.serving, maxBatch: MAX_BATCH, capturePercent: 0 } }, BUCKET),
-    POWERTOOLS_LOG_LEVEL: process.env.PREDICT_TEST_LOG ?? 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
-  server = new FunctionUrlServer(container.handler as UrlHandler, (error) => handlerErrors.push(error));
-  url = await server.listen();
+  predict = await startPredictBehindUrl(BUCKET, { maxBatch: MAX_BATCH, onError: (error) => handlerErrors.push(error) });
+  regression = predict.fixture;
+  url = predict.url;
 });
 
 afterAll(async () => {
-  await server?.close();
-  container?.client.destroy();
-  await s3?.stop();
+  await predict?.stop();
   process.env = savedEnv;
 });
 

@@ -25,14 +25,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { readRequestBody } from '../../cli/commands/predict';
 import { ENDPOINTS_FILE, type LocalEndpoints } from '../../cli/local-endpoints';
 import { runCli } from '../../cli/program';
-import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
-import { predictEnvironment } from '../../lambda/env/predict-env';
 import { FunctionUrlServer, functionUrlEvent, writeFunctionUrlResponse, type UrlHandler } from '../../local/function-url-server';
 import { closeServer, listenLocally } from '../../local/local-http';
 import { captureOutput } from '../helpers/output';
-import { loadPredictContainer, type PredictContainer } from '../helpers/predict-endpoint';
-import { startS3rver, type LocalS3 } from '../helpers/s3rver';
-import { registerFixture, trainFixture, type TrainedFixture } from '../unit/serving/fixtures';
+import { startPredictBehindUrl, type PredictBehindUrl, type PredictContainer } from '../helpers/predict-endpoint';
+import type { LocalS3 } from '../helpers/s3rver';
+import type { TrainedFixture } from '../unit/serving/fixtures';
 
 const BUCKET = 'cli-predict';
 /** The static credentials the AWS tests sign with (what the default chain finds in the environment). */
@@ -43,7 +41,7 @@ const cfn = mockClient(CloudFormationClient);
 let s3: LocalS3;
 let regression: TrainedFixture;
 let container: PredictContainer;
-let localUrl: FunctionUrlServer;
+let predict: PredictBehindUrl;
 let work: string;
 let dir: string;
 const savedEnv = { ...process.env };
@@ -79,19 +77,9 @@ function writeLocalEndpoints(folder: string, urls: Pick<LocalEndpoints, 'functio
 const shown = (p: number): string => String(Number(p.toPrecision(6)));
 
 beforeAll(async () => {
-  s3 = await startS3rver([BUCKET]);
-  // The handler's S3 client resolves its credentials at its first request: s3rver's.
-  Object.assign(process.env, s3.env);
-  regression = await trainFixture();
-  await registerFixture(s3RegistryStore(s3.client, BUCKET), regression);
-  container = loadPredictContainer({
-    ...predictEnvironment({ ...regression.config, serving: { ...regression.config.serving, maxBatch: 5, capturePercent: 0 } }, BUCKET),
-    POWERTOOLS_LOG_LEVEL: process.env.PREDICT_TEST_LOG ?? 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    CHAMPION_TTL_SECONDS: '3600',
-  });
-  localUrl = new FunctionUrlServer(container.handler as UrlHandler);
-  const url = await localUrl.listen();
+  predict = await startPredictBehindUrl(BUCKET, { maxBatch: 5, environment: { CHAMPION_TTL_SECONDS: '3600' } });
+  ({ s3, fixture: regression, container } = predict);
+  const url = predict.url;
   // Warm the container: it loads the model now, with s3rver's credentials (the SDK keeps them), so the AWS
   // tests can put other credentials in the environment for the CLI's default chain.
   const warm = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record(0)) });
@@ -102,9 +90,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await localUrl?.close();
-  container?.client.destroy();
-  await s3?.stop();
+  await predict?.stop();
   rmSync(work, { recursive: true, force: true });
   process.env = savedEnv;
 });

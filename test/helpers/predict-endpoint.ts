@@ -5,7 +5,12 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 import { MAX_BODY_BYTES } from '../../lambda/core/serving/serve';
+import { predictEnvironment } from '../../lambda/env/predict-env';
+import { FunctionUrlServer, type UrlHandler } from '../../local/function-url-server';
+import { registerFixture, trainFixture, type TrainedFixture } from '../unit/serving/fixtures';
+import { startS3rver, type LocalS3 } from './s3rver';
 
 /** The predict Lambda's entry point. */
 export type PredictHandler = (event: LambdaFunctionURLEvent) => Promise<LambdaFunctionURLResult>;
@@ -39,6 +44,52 @@ export function loadPredictContainer(environment: Readonly<Record<string, unknow
     Object.assign(process.env, saved);
   }
   return loaded!;
+}
+
+/** The predict handler behind a local Function URL, serving a trained fixture from a registry on s3rver. */
+export interface PredictBehindUrl {
+  readonly s3: LocalS3;
+  readonly fixture: TrainedFixture;
+  readonly container: PredictContainer;
+  readonly server: FunctionUrlServer;
+  readonly url: string;
+  /** Stop the server, the container's client and s3rver. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Register the regression fixture as champion in `bucket` on a fresh s3rver and serve it with the predict
+ * handler behind a {@link FunctionUrlServer} (capture off, metrics off, logs at `PREDICT_TEST_LOG` or ERROR).
+ * The s3rver credentials are left in `process.env`: the handler's client resolves them at its first request.
+ */
+export async function startPredictBehindUrl(
+  bucket: string,
+  options: { readonly maxBatch: number; readonly environment?: Readonly<Record<string, string>>; readonly onError?: (error: Error) => void },
+): Promise<PredictBehindUrl> {
+  const s3 = await startS3rver([bucket]);
+  Object.assign(process.env, s3.env);
+  const fixture = await trainFixture();
+  await registerFixture(s3RegistryStore(s3.client, bucket), fixture);
+  const container = loadPredictContainer({
+    ...predictEnvironment({ ...fixture.config, serving: { ...fixture.config.serving, maxBatch: options.maxBatch, capturePercent: 0 } }, bucket),
+    POWERTOOLS_LOG_LEVEL: process.env.PREDICT_TEST_LOG ?? 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    ...options.environment,
+  });
+  const server = new FunctionUrlServer(container.handler as UrlHandler, options.onError);
+  const url = await server.listen();
+  return {
+    s3,
+    fixture,
+    container,
+    server,
+    url,
+    stop: async () => {
+      await server.close();
+      container.client.destroy();
+      await s3.stop();
+    },
+  };
 }
 
 /**

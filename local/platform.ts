@@ -226,6 +226,8 @@ export class LocalPlatform {
 
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Aborts of the executions still running (a run waiting for approval waits until the platform stops). */
+  private readonly running = new Set<() => void>();
   private readonly handlers = new Map<string, LocalHandler>();
   /** Handler instances of published versions (`<function ARN>:<version>`), each with its version's environment. */
   private readonly versionHandlers = new Map<string, LocalHandler>();
@@ -488,7 +490,13 @@ export class LocalPlatform {
       Execution: { Id: executionArn, Name: name, Input: input as never, StartTime: new Date().toISOString() },
       Task: { Token: `${TASK_TOKEN_PREFIX}${randomUUID()}` },
     };
-    return stateMachine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits }, context }).result;
+    const execution = stateMachine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits }, context });
+    this.running.add(execution.abort);
+    try {
+      return await execution.result;
+    } finally {
+      this.running.delete(execution.abort);
+    }
   }
 
   /**
@@ -626,10 +634,14 @@ export class LocalPlatform {
     }
   }
 
-  /** Stop schedules, wait for deliveries in flight, close the endpoints (the data folder stays). */
+  /** Stop schedules, wait for deliveries in flight, abort running executions, close the endpoints (the data folder stays). */
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     await Promise.allSettled([...this.inflight]);
+    // Executions still running (waiting for a task token, or a long Wait) end with the platform, as
+    // `StopExecution` would end them: their timers must not keep the process alive.
+    for (const abort of this.running) abort();
+    this.stepFunctions.abandonWaitingTasks('the local platform stopped while the task waited for its token');
     this.restoreOutput?.();
     await Promise.all(this.urlServers.map((server) => server.close()));
     await this.stepFunctions.close();

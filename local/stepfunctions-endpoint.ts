@@ -87,6 +87,18 @@ export class StepFunctionsEndpoint {
     });
   }
 
+  /**
+   * Fail every task still waiting for its token (the platform is stopping): the waits settle, so nothing
+   * they hold (the interpreter's task timer) keeps the process alive.
+   */
+  abandonWaitingTasks(reason: string): void {
+    for (const [token, entry] of this.waiting) {
+      this.waiting.delete(token);
+      if (entry.timer) clearTimeout(entry.timer);
+      entry.reject(Object.assign(new Error(reason), { name: 'States.TaskFailed' }));
+    }
+  }
+
   /** Answer a waiting task (what `SendTaskSuccess` / `SendTaskFailure` do). */
   private answerTask(token: string, answer: { output: unknown } | { error: string; cause: string }): void {
     if (!token) throw new ServiceError('InvalidToken', 'Invalid Token: the task token is empty');

@@ -7,8 +7,20 @@
  * `$LATEST` keeps the pin after a deployment. A later `cdk deploy` that changes the function resets its
  * environment from the template (no pin: the champion, re-read from the registry) and shifts the alias
  * to that version through the same deployment group — it then serves the same model, the champion.
+ *
+ * For an A/B test the alias is routed directly instead ({@link routeAlias}): the primary version keeps
+ * serving and the challenger gets a weighted share (`RoutingConfig.AdditionalVersionWeights`), until the
+ * decision moves the primary or removes the weight.
  */
-import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, PublishVersionCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
+import {
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
+} from '@aws-sdk/client-lambda';
 
 let lambda: LambdaClient | undefined;
 
@@ -61,4 +73,45 @@ export async function publishPinnedVersion(
     Resources: [{ PredictFunction: { Type: 'AWS::Lambda::Function', Properties: { Name: functionName, Alias: alias, CurrentVersion: currentVersion, TargetVersion: targetVersion } } }],
   });
   return { functionName, alias, currentVersion, targetVersion, modelVersion, appSpec };
+}
+
+/** Where an alias sends its traffic: the primary version, and at most one more with its share (0–1). */
+export interface AliasRoute {
+  readonly functionVersion: string;
+  readonly additionalVersionWeights: Readonly<Record<string, number>>;
+}
+
+/** The alias is not where the caller expected it (someone else moved it meanwhile). */
+export class AliasMovedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AliasMovedError';
+  }
+}
+
+/**
+ * Route an alias: set its primary version and its additional version weights (an empty record removes
+ * them). With `expectPrimary`, refuses when the alias's primary is not that version, and updates with the
+ * alias's `RevisionId`, so a concurrent move fails instead of being overwritten.
+ * @throws AliasMovedError when the primary is not `expectPrimary`; the SDK's errors (PreconditionFailedException, …)
+ */
+export async function routeAlias(
+  client: LambdaClient,
+  target: { readonly functionName: string; readonly alias: string; readonly route: AliasRoute; readonly expectPrimary?: string },
+): Promise<AliasRoute> {
+  const { functionName, alias } = target;
+  const current = await client.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
+  if (target.expectPrimary !== undefined && current.FunctionVersion !== target.expectPrimary) {
+    throw new AliasMovedError(`alias '${alias}' of ${functionName} serves version ${current.FunctionVersion ?? 'none'}, expected ${target.expectPrimary}: it moved meanwhile`);
+  }
+  const updated = await client.send(
+    new UpdateAliasCommand({
+      FunctionName: functionName,
+      Name: alias,
+      FunctionVersion: target.route.functionVersion,
+      RoutingConfig: { AdditionalVersionWeights: { ...target.route.additionalVersionWeights } },
+      ...(current.RevisionId ? { RevisionId: current.RevisionId } : {}),
+    }),
+  );
+  return { functionVersion: updated.FunctionVersion ?? target.route.functionVersion, additionalVersionWeights: { ...(updated.RoutingConfig?.AdditionalVersionWeights ?? {}) } };
 }

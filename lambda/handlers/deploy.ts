@@ -2,8 +2,10 @@
  * Deploy Lambda: the steps of the deploy state machine that touch the registry or the predict function.
  *
  * - `prepare`: check the requested version and plan the deployment (strategy from the environment);
- * - `publish` (strategy `canary`): publish a predict version pinned to the model, and the AppSpec that
- *   CodeDeploy shifts the alias with;
+ * - `publish` (strategies `canary`, `abTest`): publish a predict version pinned to the model, and the
+ *   AppSpec that CodeDeploy shifts the alias with;
+ * - `start-ab-test` (strategy `abTest`): write the A/B record, then route `live`: the champion's version
+ *   stays primary, the published version gets `AB_TEST_PERCENT`% (refused while a test runs);
  * - `complete`: the version becomes the champion; the deployment is recorded;
  * - `rolled-back`: CodeDeploy stopped the canary and moved the alias back; the version is archived with
  *   the deployment's error as evidence.
@@ -12,8 +14,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { s3Client } from '../aws/clients';
 import { emitStageMetrics } from '../aws/stage-metrics';
-import { lambdaClient, publishPinnedVersion, type PublishedPredictVersion } from '../aws/predict-publisher';
+import { lambdaClient, publishPinnedVersion, routeAlias, type AliasRoute, type PublishedPredictVersion } from '../aws/predict-publisher';
 import { s3RegistryStore } from '../aws/s3-registry-store';
+import { abandonAbTest, assertNoAbTestRunning, startAbTest, type AbTestRecord } from '../core/deploy/ab-test';
 import { completeDeployment, prepareDeployment, recordRollback, type DeployPlan } from '../core/deploy/deployment';
 import { deployEnvSchema } from '../env/deploy-env';
 import { parsePipelineEvent } from '../events/pipeline-event';
@@ -25,7 +28,7 @@ const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: 
 const planSchema = z.object({
   modelName: z.string(),
   version: z.number().int().positive(),
-  strategy: z.enum(['promote', 'canary']),
+  strategy: z.enum(['promote', 'canary', 'abTest']),
   previousVersion: z.number().int().positive().optional(),
   alreadyServing: z.boolean(),
   requestedBy: z.string(),
@@ -44,6 +47,12 @@ const requestSchema = z.object({
 const eventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('prepare'), request: requestSchema }),
   z.object({ action: z.literal('publish'), plan: planSchema }),
+  z.object({
+    action: z.literal('start-ab-test'),
+    plan: planSchema,
+    // The publish step's result.
+    publish: z.object({ currentVersion: z.string().min(1), targetVersion: z.string().min(1), modelVersion: z.number().int().positive() }).passthrough(),
+  }),
   z.object({ action: z.literal('complete'), plan: planSchema, deployment: z.record(z.string(), z.unknown()).optional() }),
   z.object({
     action: z.literal('rolled-back'),
@@ -54,7 +63,12 @@ const eventSchema = z.discriminatedUnion('action', [
 ]);
 
 /** What each step hands back to the state machine. */
-export type DeployStepResult = DeployPlan | PublishedPredictVersion | { readonly version: number; readonly stage: string };
+export type DeployStepResult = DeployPlan | PublishedPredictVersion | AbTestRecord | { readonly version: number; readonly stage: string };
+
+function predictFunctionName(strategy: string): string {
+  if (!env.PREDICT_FUNCTION_NAME) throw new Error(`PREDICT_FUNCTION_NAME is not set: the ${strategy} strategy publishes versions of the predict function`);
+  return env.PREDICT_FUNCTION_NAME;
+}
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<DeployStepResult> {
@@ -68,19 +82,49 @@ export async function handler(event: unknown): Promise<DeployStepResult> {
         { ...input.request, ...(input.request.runId ? { runId: input.request.runId } : {}) },
         { strategy: env.DEPLOY_STRATEGY, servingEngine: env.SERVING_ENGINE },
       );
+      // Refuse before anything is published: one A/B test at a time (the start step checks again).
+      if (plan.strategy === 'abTest' && !plan.alreadyServing) await assertNoAbTestRunning(registry, env.PLATFORM_NAME);
       logger.info('deployment planned', { ...plan });
       return plan;
     }
     case 'publish': {
-      if (!env.PREDICT_FUNCTION_NAME) throw new Error('PREDICT_FUNCTION_NAME is not set: the canary strategy publishes versions of the predict function');
       const published = await publishPinnedVersion(lambdaClient(), {
-        functionName: env.PREDICT_FUNCTION_NAME,
+        functionName: predictFunctionName(input.plan.strategy),
         alias: env.PREDICT_ALIAS,
         modelVersion: input.plan.version,
         description: `model ${input.plan.modelName} v${input.plan.version} (${input.plan.reason})`.slice(0, 256),
       });
       logger.info('predict version published', { ...published, appSpec: undefined });
       return published;
+    }
+    case 'start-ab-test': {
+      const { plan, publish } = input;
+      if (publish.modelVersion !== plan.version) throw new Error(`the published predict version serves v${publish.modelVersion}, the plan deploys v${plan.version}`);
+      // The record first: an alias routed without a record would never be decided. If routing fails, the
+      // record is closed as abandoned (the challenger never served) and the step fails with the cause.
+      const record = await startAbTest(registry, plan, {
+        championLambdaVersion: publish.currentVersion,
+        challengerLambdaVersion: publish.targetVersion,
+        percent: env.AB_TEST_PERCENT,
+        windowHours: env.AB_TEST_WINDOW_HOURS,
+        margin: env.AB_TEST_MARGIN,
+        minRequests: env.AB_TEST_MIN_REQUESTS,
+      });
+      let route: AliasRoute;
+      try {
+        route = await routeAlias(lambdaClient(), {
+          functionName: predictFunctionName(plan.strategy),
+          alias: env.PREDICT_ALIAS,
+          expectPrimary: publish.currentVersion,
+          route: { functionVersion: publish.currentVersion, additionalVersionWeights: { [publish.targetVersion]: env.AB_TEST_PERCENT / 100 } },
+        });
+      } catch (error) {
+        await abandonAbTest(registry, record, error instanceof Error ? error.message : String(error));
+        throw error;
+      }
+      emitStageMetrics(namespace, env.ENVIRONMENT_NAME, 'deploy', [{ name: 'AbTestsStarted', value: 1 }]);
+      logger.info('A/B test started', { challenger: record.challenger, champion: record.champion, percent: record.percent, endsAt: record.endsAt, route });
+      return record;
     }
     case 'complete': {
       const { stage } = await completeDeployment(registry, input.plan, input.deployment);

@@ -11,7 +11,14 @@
  * - `canary` (level 3+, engine `lambda`): Publish (a predict version pinned to the model) → StartCanary
  *   (CodeDeploy `CreateDeployment` on the release's deployment group) → WaitForCanary ⇄ CheckCanary
  *   (`GetDeployment`) until it ends: Succeeded → Complete; Failed or Stopped (an alarm fired, CodeDeploy
- *   moved the alias back) → RecordRollback → `RolledBack`.
+ *   moved the alias back) → RecordRollback → `RolledBack`;
+ * - `abTest` (level 3+ with `serving.deployment.abTest`): HasChampion? — without a champion there is nothing
+ *   to compare with, so the first version is promoted as above (Complete); with one: Publish (a predict
+ *   version pinned to the model) → StartAbTest (the deploy Lambda writes the A/B record, keeps the challenger
+ *   `candidate`, and routes the alias: the champion's version stays primary, the new one gets the
+ *   challenger's share; refused while another test runs) → `AbTestStarted`. The execution ends there: the
+ *   scheduled decision Lambda (`lib/constructs/ab-test-decision.ts`) promotes or rolls back the challenger
+ *   when the window's evidence allows.
  * Any other failure ends in `DeployFailed` with its cause.
  */
 import { Duration, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
@@ -37,6 +44,13 @@ export interface DeployStateMachineProps {
    */
   readonly canary?: { readonly deploymentGroup: LambdaDeploymentGroup; readonly deploymentConfig: ILambdaDeploymentConfig; readonly canaryMinutes: number };
   /**
+   * The A/B test of a new version against the champion (strategy `abTest`); exclusive with `canary`.
+   * `percent` and `windowHours` only describe the test in the states' comments: the deploy Lambda's
+   * environment carries them.
+   * @default - no A/B test: strategy `canary` or `promote`
+   */
+  readonly abTest?: { readonly percent: number; readonly windowHours: number };
+  /**
    * Time between two looks at a running canary.
    * @default Duration.seconds(30)
    */
@@ -58,6 +72,7 @@ export const DEPLOY_STATES = {
   rolledBack: 'RolledBack',
   failed: 'DeployFailed',
   waitForCanary: 'WaitForCanary',
+  abTestStarted: 'AbTestStarted',
 } as const;
 
 /** The deploy state machine and its execution log group. */
@@ -67,6 +82,7 @@ export class DeployStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: DeployStateMachineProps) {
     super(scope, id);
+    if (props.canary && props.abTest) throw new Error(`${this.node.path}: canary and abTest were both given; a deployment uses one strategy`);
     const failed = new sfn.Fail(this, DEPLOY_STATES.failed, { error: 'DeployFailed', causePath: '$.error.Cause' });
     const step = (stateName: string, payload: Record<string, unknown>, resultPath: string, comment: string): tasks.LambdaInvoke => {
       const task = new tasks.LambdaInvoke(this, stateName, {
@@ -85,8 +101,23 @@ export class DeployStateMachine extends Construct {
     const prepare = step('Prepare', { action: 'prepare', request: sfn.JsonPath.entirePayload }, '$.plan', 'the version is registered and servable; plan the deployment');
     const deployed = new sfn.Succeed(this, DEPLOY_STATES.deployed, { comment: 'The version serves' });
     let byStrategy: sfn.IChainable;
-    if (!props.canary) {
-      byStrategy = step('Complete', { action: 'complete', plan: sfn.JsonPath.objectAt('$.plan') }, '$.result', 'the version becomes the champion; the deployment is recorded').next(deployed);
+    const complete = (): sfn.IChainable =>
+      step('Complete', { action: 'complete', plan: sfn.JsonPath.objectAt('$.plan') }, '$.result', 'the version becomes the champion; the deployment is recorded').next(deployed);
+    if (props.abTest) {
+      const { percent, windowHours } = props.abTest;
+      const publish = step('Publish', { action: 'publish', plan: sfn.JsonPath.objectAt('$.plan') }, '$.publish', 'publish a predict version pinned to the model version');
+      const start = step(
+        'StartAbTest',
+        { action: 'start-ab-test', plan: sfn.JsonPath.objectAt('$.plan'), publish: sfn.JsonPath.objectAt('$.publish') },
+        '$.abTest',
+        `record the A/B test and route the alias: the champion stays primary, the challenger gets ${percent}% for ${windowHours} h`,
+      );
+      const started = new sfn.Succeed(this, DEPLOY_STATES.abTestStarted, { comment: 'The challenger serves its share; the scheduled A/B decision promotes or rolls it back' });
+      byStrategy = new sfn.Choice(this, 'HasChampion', { comment: 'without a champion there is nothing to compare with: the first version is promoted' })
+        .when(sfn.Condition.isPresent('$.plan.previousVersion'), publish.next(start).next(started))
+        .otherwise(complete());
+    } else if (!props.canary) {
+      byStrategy = complete();
     } else {
       const { deploymentGroup, deploymentConfig } = props.canary;
       const publish = step('Publish', { action: 'publish', plan: sfn.JsonPath.objectAt('$.plan') }, '$.publish', 'publish a predict version pinned to the model version');

@@ -9,6 +9,10 @@
  *   with its deploy Lambda (registry folder read/write; with a canary, publish rights on the predict function).
  * - With `autoDeploy` (level 3+): the canary release (`lib/constructs/predict-release.ts`) — a deployed
  *   version is published pinned to its model and CodeDeploy shifts `live` to it under rollback alarms.
+ * - With `abTesting` and `serving.deployment.abTest` set: deployments are A/B tests instead of canaries —
+ *   the published version gets the challenger's share of `live` beside the champion, and the scheduled
+ *   A/B decision (`lib/constructs/ab-test-decision.ts`) promotes or rolls it back on per-version live
+ *   metrics. The canary release stays: its deployment group still guards `cdk deploy`s of the function.
  */
 import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,6 +24,8 @@ import type { PlatformConfig } from '../../config/schema';
 import { ARTIFACT_PREFIX } from '../../lambda/core/layout';
 import { deployEnvSchema } from '../../lambda/env/deploy-env';
 import { predictEnvironment, predictEnvSchema, type PredictEnv } from '../../lambda/env/predict-env';
+import type { DeployStrategy } from '../../lambda/core/deploy/deployment';
+import { AbTestDecision } from '../constructs/ab-test-decision';
 import { DeployStateMachine } from '../constructs/deploy-state-machine';
 import { PredictRelease } from '../constructs/predict-release';
 import { StageFunction } from '../constructs/stage-function';
@@ -32,7 +38,7 @@ export interface ServingStackProps extends StackProps {
   readonly artifactBucket: IBucket;
   /** The serving view of the config. */
   readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'dataset' | 'serving'>;
-  /** The environment's capabilities: `autoDeploy` adds the canary release. */
+  /** The environment's capabilities: `autoDeploy` adds the canary release, `abTesting` the A/B test (with `serving.deployment.abTest`). */
   readonly capabilities: Capabilities;
   /** Retention of the predict function's log group. */
   readonly logRetention: RetentionDays;
@@ -56,6 +62,15 @@ export function deployStateMachineName(config: Pick<PlatformConfig, 'name' | 'en
 /** The alias the Function URL serves and deployments move. */
 export const PREDICT_ALIAS = 'live';
 
+/**
+ * How deployments reach the endpoint in an environment: `abTest` with `abTesting` and
+ * `serving.deployment.abTest` set, else `canary` with `autoDeploy`, else `promote`.
+ */
+export function deployStrategy(capabilities: Capabilities, serving: Pick<PlatformConfig['serving'], 'deployment'>): DeployStrategy {
+  if (capabilities.autoDeploy && capabilities.abTesting && serving.deployment.abTest) return 'abTest';
+  return capabilities.autoDeploy ? 'canary' : 'promote';
+}
+
 /** The predict function, its alias and Function URL, and the deploy state machine. */
 export class ServingStack extends Stack {
   /** Whether an environment with these capabilities has an endpoint (any deployment mode on). */
@@ -75,6 +90,8 @@ export class ServingStack extends Stack {
   readonly deploy: DeployStateMachine;
   /** The canary release; present with `autoDeploy`. */
   readonly release?: PredictRelease;
+  /** The scheduled A/B decision; present with strategy `abTest`. */
+  readonly abDecision?: AbTestDecision;
 
   constructor(scope: Construct, id: string, props: ServingStackProps) {
     super(scope, id, props);
@@ -104,23 +121,29 @@ export class ServingStack extends Stack {
     new CfnOutput(this, SERVING_STACK_OUTPUTS.predictUrl, { value: this.url.url, description: 'The predict endpoint (POST JSON, SigV4-signed: service lambda)' });
 
     const logRemovalPolicy = props.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    const canary = props.capabilities.autoDeploy;
-    if (canary) {
+    const strategy = deployStrategy(props.capabilities, config.serving);
+    const abTest = strategy === 'abTest' ? config.serving.deployment.abTest : undefined;
+    // Canary and A/B test both publish versions pinned to a model (and keep the deployment group for `cdk deploy`s).
+    const publishesVersions = strategy !== 'promote';
+    if (publishesVersions) {
       this.release = new PredictRelease(this, 'Release', { alias: this.alias, name: config.name, environment: config.environment, deployment: config.serving.deployment });
     }
     this.deployFunction = new StageFunction(this, 'Deploy', {
       handler: 'deploy',
-      description: canary
-        ? 'Deploy steps: check the version, publish a predict version pinned to it, record the canary outcome in the registry'
-        : 'Deploy steps: check the version, make it the champion in the registry',
+      description: {
+        promote: 'Deploy steps: check the version, make it the champion in the registry',
+        canary: 'Deploy steps: check the version, publish a predict version pinned to it, record the canary outcome in the registry',
+        abTest: 'Deploy steps: check the version, publish a predict version pinned to it, start its A/B test against the champion',
+      }[strategy],
       environmentSchema: deployEnvSchema,
       environment: {
         ARTIFACT_BUCKET: props.artifactBucket.bucketName,
         PLATFORM_NAME: config.name,
         ENVIRONMENT_NAME: config.environment,
         SERVING_ENGINE: config.serving.engine,
-        DEPLOY_STRATEGY: canary ? 'canary' : 'promote',
-        ...(canary ? { PREDICT_FUNCTION_NAME: this.predict.function.functionName } : {}),
+        DEPLOY_STRATEGY: strategy,
+        ...(publishesVersions ? { PREDICT_FUNCTION_NAME: this.predict.function.functionName } : {}),
+        ...(abTest ? { AB_TEST_PERCENT: abTest.challengerPercent, AB_TEST_WINDOW_HOURS: abTest.windowHours, AB_TEST_MARGIN: abTest.margin } : {}),
         PREDICT_ALIAS: PREDICT_ALIAS,
         POWERTOOLS_SERVICE_NAME: 'deploy',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -132,7 +155,7 @@ export class ServingStack extends Stack {
     const registryFolder = `${ARTIFACT_PREFIX.registry}${config.name}/`;
     this.deployFunction.grantReadObjects(props.artifactBucket, registryFolder);
     this.deployFunction.grantWriteObjects(props.artifactBucket, registryFolder);
-    if (canary) {
+    if (publishesVersions) {
       const fn = this.predict.function;
       this.deployFunction.function.addToRolePolicy(
         new iam.PolicyStatement({
@@ -141,12 +164,28 @@ export class ServingStack extends Stack {
           resources: [fn.functionArn],
         }),
       );
-      this.deployFunction.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadServingAlias', actions: ['lambda:GetAlias'], resources: [this.alias.functionArn] }));
+      this.deployFunction.function.addToRolePolicy(
+        abTest
+          ? new iam.PolicyStatement({ sid: 'RouteServingAlias', actions: ['lambda:GetAlias', 'lambda:UpdateAlias'], resources: [this.alias.functionArn] })
+          : new iam.PolicyStatement({ sid: 'ReadServingAlias', actions: ['lambda:GetAlias'], resources: [this.alias.functionArn] }),
+      );
+    }
+    if (abTest) {
+      this.abDecision = new AbTestDecision(this, 'AbDecision', {
+        artifactBucket: props.artifactBucket,
+        name: config.name,
+        environment: config.environment,
+        alias: this.alias,
+        logRetention: props.logRetention,
+        logRemovalPolicy,
+        ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      });
     }
     this.deploy = new DeployStateMachine(this, 'DeployModel', {
       stateMachineName: deployStateMachineName(config),
       deploy: this.deployFunction,
-      ...(this.release
+      ...(abTest ? { abTest: { percent: abTest.challengerPercent, windowHours: abTest.windowHours } } : {}),
+      ...(this.release && !abTest
         ? { canary: { deploymentGroup: this.release.deploymentGroup, deploymentConfig: this.release.deploymentConfig, canaryMinutes: config.serving.deployment.canaryMinutes } }
         : {}),
       logRetention: props.logRetention,

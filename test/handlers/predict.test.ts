@@ -462,10 +462,10 @@ describe('metrics', () => {
       errorKind: d.errorKind,
     }));
     expect(summary).toEqual([
-      { namespace: 'MLOps/flights', dimensions: ['environment', 'modelVersion', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'Predictions=2'], environment: 'dev', modelVersion: '1', errorKind: undefined },
+      { namespace: 'MLOps/flights', dimensions: ['environment', 'modelVersion', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'Predictions=2', 'ServerErrors=0'], environment: 'dev', modelVersion: '1', errorKind: undefined },
       // The endpoint as a whole (the canary's rollback alarms): a 400 is not a server error.
       { namespace: 'MLOps/flights', dimensions: ['environment', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'ServerErrors=0'], environment: 'dev', modelVersion: undefined, errorKind: undefined },
-      { namespace: 'MLOps/flights', dimensions: ['environment', 'modelVersion', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/)], environment: 'dev', modelVersion: '1', errorKind: undefined },
+      { namespace: 'MLOps/flights', dimensions: ['environment', 'modelVersion', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'ServerErrors=0'], environment: 'dev', modelVersion: '1', errorKind: undefined },
       { namespace: 'MLOps/flights', dimensions: ['environment', 'errorKind', 'modelVersion', 'service'], metrics: ['Errors=1'], environment: 'dev', modelVersion: '1', errorKind: 'BadRequest' },
       { namespace: 'MLOps/flights', dimensions: ['environment', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'ServerErrors=0'], environment: 'dev', modelVersion: undefined, errorKind: undefined },
     ]);

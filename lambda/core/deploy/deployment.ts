@@ -14,8 +14,11 @@
  */
 import { getChampion, modelPrefix, setStage, versionKey, type ModelStage, type RegistryStore, type StageRecord, type VersionManifest } from '../registry/registry';
 
-/** How a version reaches the endpoint: at once (champion pointer), or through a canary with alarms. */
-export type DeployStrategy = 'promote' | 'canary';
+/**
+ * How a version reaches the endpoint: at once (champion pointer), through a canary with alarms, or as the
+ * challenger of an A/B test against the champion (`ab-test.ts`).
+ */
+export type DeployStrategy = 'promote' | 'canary' | 'abTest';
 
 /** What the deploy state machine is asked to do. */
 export interface DeployRequest {
@@ -52,7 +55,7 @@ export class DeployRefusedError extends Error {
 /** One entry of the deploy history. */
 export interface DeploymentEvent {
   readonly at: string;
-  readonly event: 'deployed' | 'rolled-back';
+  readonly event: 'deployed' | 'rolled-back' | 'ab-test-started';
   readonly modelName: string;
   readonly version: number;
   readonly previousVersion?: number;
@@ -136,7 +139,11 @@ export async function recordRollback(
   return { stage, event };
 }
 
-function deploymentEvent(plan: DeployPlan, kind: DeploymentEvent['event'], at: string, evidence?: Readonly<Record<string, unknown>>): DeploymentEvent {
+/**
+ * One deploy-history entry for a planned deployment (write it under {@link deploymentEventKey}).
+ * @param by who caused it; default: the requester, or `codedeploy` for a rollback
+ */
+export function deploymentEvent(plan: DeployPlan, kind: DeploymentEvent['event'], at: string, evidence?: Readonly<Record<string, unknown>>, by?: string): DeploymentEvent {
   return {
     at,
     event: kind,
@@ -144,7 +151,7 @@ function deploymentEvent(plan: DeployPlan, kind: DeploymentEvent['event'], at: s
     version: plan.version,
     ...(plan.previousVersion !== undefined ? { previousVersion: plan.previousVersion } : {}),
     strategy: plan.strategy,
-    by: kind === 'rolled-back' ? 'codedeploy' : plan.requestedBy,
+    by: by ?? (kind === 'rolled-back' ? 'codedeploy' : plan.requestedBy),
     reason: plan.reason,
     ...(plan.runId ? { runId: plan.runId } : {}),
     ...(evidence ? { evidence } : {}),

@@ -7,6 +7,8 @@
  * - `Errors` (count) with the extra dimension `errorKind` (BadRequest, MethodNotAllowed,
  *   UnsupportedMediaType, PayloadTooLarge, NoModel, UnsupportedModel, InvalidModel, Internal).
  * - `CaptureFailures` (count): captures that could not be written (the request still succeeded).
+ * - `ServerErrors`: 1 when the endpoint failed the request, else 0 (as below), per version: the A/B test's
+ *   decision compares champion and challenger on its average (`lambda/core/deploy/ab-test.ts`).
  *
  * And once more per request under `environment` alone (with the handler's `service`), the endpoint as a
  * whole, which the canary's rollback alarms watch (`lib/constructs/predict-release.ts`) — whatever version
@@ -44,13 +46,15 @@ export function servingMetrics(
   const main: ServingMetric[] = [{ name: 'Latency', unit: 'Milliseconds', value: measured.latencyMs }];
   if (outcome.kind === 'ok') main.push({ name: 'Predictions', unit: 'Count', value: outcome.predictions });
   if (measured.captureFailed) main.push({ name: 'CaptureFailures', unit: 'Count', value: 1 });
+  const serverErrors = SERVER_ERROR_KINDS.has(outcome.kind) ? 1 : 0;
+  main.push({ name: 'ServerErrors', unit: 'Count', value: serverErrors });
   const groups: ServingMetricGroup[] = [{ dimensions: base, metrics: main }];
   if (outcome.kind !== 'ok') groups.push({ dimensions: { ...base, errorKind: outcome.kind }, metrics: [{ name: 'Errors', unit: 'Count', value: 1 }] });
   groups.push({
     dimensions: { environment: measured.environment },
     metrics: [
       { name: 'Latency', unit: 'Milliseconds', value: measured.latencyMs },
-      { name: 'ServerErrors', unit: 'Count', value: SERVER_ERROR_KINDS.has(outcome.kind) ? 1 : 0 },
+      { name: 'ServerErrors', unit: 'Count', value: serverErrors },
     ],
   });
   return groups;

@@ -125,6 +125,8 @@ describe('servingMetrics', () => {
         metrics: [
           { name: 'Latency', unit: 'Milliseconds', value: 12 },
           { name: 'Predictions', unit: 'Count', value: 5 },
+          // Per version too, for the A/B test's decision.
+          { name: 'ServerErrors', unit: 'Count', value: 0 },
         ],
       },
       // The endpoint as a whole, for the canary's rollback alarms.
@@ -132,13 +134,13 @@ describe('servingMetrics', () => {
     ]);
   });
 
-  test('ServerErrors is 1 for the endpoint\'s own failures (a model that cannot load or run, an internal error), 0 for client errors and for no model yet', () => {
-    const serverErrors = (kind: Parameters<typeof servingMetrics>[0]['kind']): number | undefined =>
-      servingMetrics({ kind, predictions: 0 }, { environment: 'prod', latencyMs: 1 })
-        .at(-1)!
-        .metrics.find((m) => m.name === 'ServerErrors')?.value;
-    expect(['InvalidModel', 'UnsupportedModel', 'Internal'].map((k) => serverErrors(k as 'Internal'))).toEqual([1, 1, 1]);
-    expect(['BadRequest', 'MethodNotAllowed', 'UnsupportedMediaType', 'PayloadTooLarge', 'NoModel', 'ok'].map((k) => serverErrors(k as 'Internal'))).toEqual([0, 0, 0, 0, 0, 0]);
+  test('ServerErrors is 1 for the endpoint\'s own failures (a model that cannot load or run, an internal error), 0 for client errors and for no model yet, per version and overall', () => {
+    const serverErrors = (kind: Parameters<typeof servingMetrics>[0]['kind']): Array<number | undefined> => {
+      const groups = servingMetrics({ kind, modelVersion: 2, predictions: 0 }, { environment: 'prod', latencyMs: 1 });
+      return [groups[0]!, groups.at(-1)!].map((g) => g.metrics.find((m) => m.name === 'ServerErrors')?.value);
+    };
+    expect(['InvalidModel', 'UnsupportedModel', 'Internal'].map((k) => serverErrors(k as 'Internal'))).toEqual([[1, 1], [1, 1], [1, 1]]);
+    expect(['BadRequest', 'MethodNotAllowed', 'UnsupportedMediaType', 'PayloadTooLarge', 'NoModel', 'ok'].map((k) => serverErrors(k as 'Internal'))).toEqual(Array(6).fill([0, 0]));
   });
 
   test('an error: latency, and Errors under its errorKind; no model yet is modelVersion none; a failed capture is counted', () => {
@@ -148,11 +150,11 @@ describe('servingMetrics', () => {
 
     // Assess
     expect(refused).toEqual([
-      { dimensions: { environment: 'prod', modelVersion: 'none' }, metrics: [{ name: 'Latency', unit: 'Milliseconds', value: 3 }] },
+      { dimensions: { environment: 'prod', modelVersion: 'none' }, metrics: [{ name: 'Latency', unit: 'Milliseconds', value: 3 }, { name: 'ServerErrors', unit: 'Count', value: 0 }] },
       { dimensions: { environment: 'prod', modelVersion: 'none', errorKind: 'NoModel' }, metrics: [{ name: 'Errors', unit: 'Count', value: 1 }] },
       { dimensions: { environment: 'prod' }, metrics: [{ name: 'Latency', unit: 'Milliseconds', value: 3 }, { name: 'ServerErrors', unit: 'Count', value: 0 }] },
     ]);
-    expect(captureFailed[0]!.metrics.map((m) => m.name)).toEqual(['Latency', 'Predictions', 'CaptureFailures']);
+    expect(captureFailed[0]!.metrics.map((m) => m.name)).toEqual(['Latency', 'Predictions', 'CaptureFailures', 'ServerErrors']);
   });
 });
 

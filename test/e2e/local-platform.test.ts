@@ -72,7 +72,7 @@ describe('mlops local run', () => {
 
     const code = await runCli(['node', 'mlops', 'local', 'run', weather, '--config', join(REPO, 'examples', 'weather.json'), '--dir', join(dir, 'weather'), '--json'], output);
 
-    expect(code).toBe(0);
+    expect({ code, errors: output.stderr.join('\n').split('\n').filter((l) => l.startsWith('mlops:')) }).toEqual({ code: 0, errors: [] });
     // --json: the run summary, then the run record, each one JSON document.
     const documents = output.stdout.join('\n').split(/\n(?=\{)/).map((d) => JSON.parse(d) as Record<string, unknown>);
     // weather is level 2: the run registers v1 and waits for approval.

@@ -163,18 +163,14 @@ export async function runCommand(
  */
 export async function awaitingApproval(s3: S3Client, artifactBucket: string, modelName: string, runId: string): Promise<{ version: number; expiresAt: string } | undefined> {
   const store = s3RegistryStore(s3, artifactBucket);
-  let record: RunRecord | undefined;
-  let approval: ApprovalRecord | undefined;
   try {
-    record = await store.get<RunRecord>(runRecordKey(runId));
-    const version = record?.outcome?.version;
+    const version = (await store.get<RunRecord>(runRecordKey(runId)))?.outcome?.version;
     if (typeof version !== 'number') return undefined;
-    approval = await store.get<ApprovalRecord>(approvalKey(modelName, version));
+    const approval = await store.get<ApprovalRecord>(approvalKey(modelName, version));
+    return approval?.status === 'pending' && approval.runId === runId ? { version, expiresAt: approval.expiresAt } : undefined;
   } catch {
     // A document being rewritten can read as a partial object on the local S3 (s3rver does not replace
     // objects atomically): the execution's status stays the answer, and the next poll looks again.
     return undefined;
   }
-  const version = record!.outcome!.version as number;
-  return approval?.status === 'pending' && approval.runId === runId ? { version, expiresAt: approval.expiresAt } : undefined;
 }

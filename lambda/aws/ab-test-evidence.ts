@@ -9,16 +9,8 @@
  * start down to a 5-minute boundary. Should CloudWatch still return several values per query, counts are
  * summed, the error rate is weighted by requests, and the largest p99 is kept (the cautious reading).
  */
-import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import type { AbTestEvidence, VersionEvidence } from '../core/deploy/ab-test';
-
-let cloudWatch: CloudWatchClient | undefined;
-
-/** The process-wide CloudWatch client (the SDK reads `AWS_ENDPOINT_URL_CLOUDWATCH` where one is set). */
-export function cloudWatchClient(): CloudWatchClient {
-  cloudWatch ??= new CloudWatchClient({ region: process.env.AWS_REGION ?? 'us-east-1' });
-  return cloudWatch;
-}
 
 /** Seconds per period step CloudWatch accepts for data up to 63 days old. */
 const PERIOD_STEP_SECONDS = 300;

@@ -1,11 +1,21 @@
 /**
  * The one factory for AWS SDK clients. The only thing that changes when the platform runs locally is
  * the endpoint: `AWS_ENDPOINT_URL_S3` (the SDK's standard variable) points S3 at the local server,
- * which also needs path-style addressing.
+ * which also needs path-style addressing; `AWS_ENDPOINT_URL_LAMBDA` points Lambda at the local control
+ * plane; `AWS_ENDPOINT_URL_CLOUDWATCH`, where set, CloudWatch.
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 
 let s3: S3Client | undefined;
+let lambda: LambdaClient | undefined;
+let cloudWatch: CloudWatchClient | undefined;
+
+/** The region clients use: `AWS_REGION`, else us-east-1. */
+function region(): string {
+  return process.env.AWS_REGION ?? 'us-east-1';
+}
 
 /** Options that override what the environment says (tests, the local platform). */
 export interface S3ClientOptions {
@@ -21,7 +31,7 @@ export interface S3ClientOptions {
 export function createS3Client(options: S3ClientOptions = {}): S3Client {
   const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
   return new S3Client({
-    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    region: options.region ?? region(),
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -33,4 +43,16 @@ export function createS3Client(options: S3ClientOptions = {}): S3Client {
 export function s3Client(): S3Client {
   s3 ??= createS3Client();
   return s3;
+}
+
+/** The process-wide Lambda client (publishing predict versions, moving the serving alias). */
+export function lambdaClient(): LambdaClient {
+  lambda ??= new LambdaClient({ region: region() });
+  return lambda;
+}
+
+/** The process-wide CloudWatch client (the A/B decision's GetMetricData). */
+export function cloudWatchClient(): CloudWatchClient {
+  cloudWatch ??= new CloudWatchClient({ region: region() });
+  return cloudWatch;
 }

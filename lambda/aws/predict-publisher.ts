@@ -22,14 +22,6 @@ import {
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 
-let lambda: LambdaClient | undefined;
-
-/** The process-wide Lambda client (the SDK reads `AWS_ENDPOINT_URL_LAMBDA` for the local platform). */
-export function lambdaClient(): LambdaClient {
-  lambda ??= new LambdaClient({ region: process.env.AWS_REGION ?? 'us-east-1' });
-  return lambda;
-}
-
 /** A published, pinned version and the AppSpec that shifts the alias to it. */
 export interface PublishedPredictVersion {
   readonly functionName: string;

@@ -6,9 +6,9 @@
  * additional weight), then record it in the registry. Without a running test it does nothing.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { cloudWatchClient, gatherAbTestEvidence } from '../aws/ab-test-evidence';
-import { s3Client } from '../aws/clients';
-import { lambdaClient, routeAlias } from '../aws/predict-publisher';
+import { gatherAbTestEvidence } from '../aws/ab-test-evidence';
+import { cloudWatchClient, lambdaClient, s3Client } from '../aws/clients';
+import { routeAlias } from '../aws/predict-publisher';
 import { s3RegistryStore } from '../aws/s3-registry-store';
 import { emitStageMetrics } from '../aws/stage-metrics';
 import { decideAbTest, recordAbTestDecision, runningAbTest, type AbTestEvidence } from '../core/deploy/ab-test';

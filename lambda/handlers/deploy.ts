@@ -12,9 +12,9 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { s3Client } from '../aws/clients';
+import { lambdaClient, s3Client } from '../aws/clients';
 import { emitStageMetrics } from '../aws/stage-metrics';
-import { lambdaClient, publishPinnedVersion, routeAlias, type AliasRoute, type PublishedPredictVersion } from '../aws/predict-publisher';
+import { publishPinnedVersion, routeAlias, type AliasRoute, type PublishedPredictVersion } from '../aws/predict-publisher';
 import { s3RegistryStore } from '../aws/s3-registry-store';
 import { abandonAbTest, assertNoAbTestRunning, startAbTest, type AbTestRecord } from '../core/deploy/ab-test';
 import { completeDeployment, prepareDeployment, recordRollback, type DeployPlan } from '../core/deploy/deployment';

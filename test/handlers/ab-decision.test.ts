@@ -76,9 +76,9 @@ function decisionHandler(bucket: Case): { handler: DecisionHandler; cloudWatch: 
   let cloudWatch: AwsClientStub<CloudWatchClient> | undefined;
   let GetMetricData: typeof import('@aws-sdk/client-cloudwatch').GetMetricDataCommand | undefined;
   const handler = load<DecisionHandler>('ab-decision', common(bucket), (req) => {
-    const evidence = req('../../lambda/aws/ab-test-evidence') as typeof import('../../lambda/aws/ab-test-evidence');
+    const clients = req('../../lambda/aws/clients') as typeof import('../../lambda/aws/clients');
     GetMetricData = (req('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch')).GetMetricDataCommand;
-    cloudWatch = mockClient(evidence.cloudWatchClient());
+    cloudWatch = mockClient(clients.cloudWatchClient());
   });
   return { handler, cloudWatch: cloudWatch!, GetMetricData: GetMetricData! };
 }

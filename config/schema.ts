@@ -180,12 +180,12 @@ const servingSchema = z.strictObject({
   capturePercent: z.number().min(0).max(100).default(10),
   sagemaker: z
     .strictObject({
-      instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/).default('ml.m5.large'),
-      initialInstanceCount: z.number().int().min(1).default(1),
-      serverlessMemoryMb: z.union([z.literal(1024), z.literal(2048), z.literal(3072), z.literal(4096), z.literal(5120), z.literal(6144)]).default(2048),
-      maxConcurrency: z.number().int().min(1).max(200).default(5),
+      instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type such as ml.m5.large').default('ml.m5.large').describe('sagemaker-realtime: instance type of each version\'s endpoint'),
+      initialInstanceCount: z.number().int().min(1).max(100).default(1).describe('sagemaker-realtime: instances per endpoint'),
+      serverlessMemoryMb: z.union([z.literal(1024), z.literal(2048), z.literal(3072), z.literal(4096), z.literal(5120), z.literal(6144)]).default(2048).describe('sagemaker-serverless: memory of the endpoint'),
+      maxConcurrency: z.number().int().min(1).max(200).default(5).describe('sagemaker-serverless: concurrent invocations of the endpoint'),
     })
-    .optional(),
+    .default({ instanceType: 'ml.m5.large', initialInstanceCount: 1, serverlessMemoryMb: 2048, maxConcurrency: 5 }),
   deployment: z
     .strictObject({
       canaryPercent: z.number().int().min(1).max(99).default(10),
@@ -466,6 +466,12 @@ function checkEngines(model: PlatformConfig['model'], serving: PlatformConfig['s
   }
   if (serving.engine !== 'lambda' && model.engine !== 'sagemaker') {
     issue(['serving', 'engine'], serving.engine, "'lambda' for models trained by engine 'lambda' (SageMaker endpoints serve the XGBoost artifacts of model.engine 'sagemaker')");
+  }
+  if (serving.engine === 'lambda' && model.engine === 'sagemaker') {
+    issue(['serving', 'engine'], serving.engine, "'sagemaker-serverless' or 'sagemaker-realtime' for models trained by model.engine 'sagemaker' (the predict Lambda scores only the linear and GBDT models of engine 'lambda')");
+  }
+  if (serving.engine !== 'lambda' && serving.deployment.abTest) {
+    issue(['serving', 'deployment', 'abTest'], serving.deployment.abTest, "no abTest with a SageMaker serving engine (A/B tests run on serving.engine 'lambda'; SageMaker engines deploy with a canary at level 3+)");
   }
 }
 

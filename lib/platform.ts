@@ -13,7 +13,7 @@ import { retentionDays } from './constructs/stage-function';
 import { CicdStack } from './stacks/cicd-stack';
 import { DataStack } from './stacks/data-stack';
 import { PipelineStack } from './stacks/pipeline-stack';
-import { deployStateMachineName, ServingStack } from './stacks/serving-stack';
+import { deployStateMachineName, servesWithDataCapture, ServingStack } from './stacks/serving-stack';
 
 /** The platform's version (package.json), recorded as the code version in every model's lineage. */
 export const PLATFORM_VERSION: string = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -105,6 +105,7 @@ export class Platform {
         codeVersion: PLATFORM_VERSION,
         ...(this.serving ? { deployStateMachineName: deployStateMachineName(config) } : {}),
         approvalTimeoutHours: config.serving.deployment.approvalTimeoutHours,
+        ...(this.serving && servesWithDataCapture(config.serving) ? { endpointDataCapture: true } : {}),
         logRetention: retentionDays(config.storage.logRetentionDays),
         disposable: config.disposable,
       });

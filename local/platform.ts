@@ -19,7 +19,10 @@
  *   (`states:startExecution.sync`) on the local endpoint, and `.waitForTaskToken` tasks until
  *   `SendTaskSuccess`/`SendTaskFailure` arrives for their token.
  *
- * SageMaker tasks (engine `sagemaker`) are bound to the stand-in of `sagemaker-stand-in.ts`, and the log
+ * SageMaker tasks (engine `sagemaker`, and the deploy state machine's endpoint calls with a SageMaker serving
+ * engine) are bound to the stand-in of `sagemaker-stand-in.ts`, which also serves `InvokeEndpoint` to the
+ * front Lambda (`AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`) and keeps its models and endpoints in the platform's
+ * folder (`sagemaker-state.json`), and the log
  * says so. Nothing in `lambda/` knows it runs locally beyond the standard `AWS_ENDPOINT_URL_*` variables.
  */
 import './promise-with-resolvers';
@@ -258,6 +261,7 @@ export class LocalPlatform {
       s3: S3Client;
       stepFunctions: StepFunctionsEndpoint;
       lambda: LambdaControlPlane;
+      sagemaker: SageMakerStandIn;
       env: Record<string, string>;
       stateMachineArn: string;
       deployStateMachineArn?: string;
@@ -271,7 +275,7 @@ export class LocalPlatform {
     this.env = setup.env;
     this.stateMachineArn = setup.stateMachineArn;
     if (setup.deployStateMachineArn) this.deployStateMachineArn = setup.deployStateMachineArn;
-    this.sagemaker = new SageMakerStandIn(this.s3);
+    this.sagemaker = setup.sagemaker;
     mkdirSync(join(options.dir, 'logs'), { recursive: true });
     this.logFile = join(options.dir, 'logs', 'handlers.jsonl');
   }
@@ -313,10 +317,13 @@ export class LocalPlatform {
     const sfnEndpoint = await stepFunctions.listen();
     const lambda = new LambdaControlPlane();
     const lambdaEndpoint = await lambda.listen();
+    const sagemaker = new SageMakerStandIn(s3, { stateFile: join(options.dir, 'sagemaker-state.json') });
+    const sagemakerRuntimeEndpoint = await sagemaker.listen();
     const env = {
       AWS_ENDPOINT_URL_S3: s3Endpoint,
       AWS_ENDPOINT_URL_SFN: sfnEndpoint,
       AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
+      AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: sagemakerRuntimeEndpoint,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_REGION: LOCAL_REGION,
@@ -325,7 +332,7 @@ export class LocalPlatform {
     const trainingArn = assembly.outputOf(`${config.name}-${config.environment}-pipeline`, PIPELINE_STACK_OUTPUTS.stateMachineArn);
     const servingStack = `${config.name}-${config.environment}-serving`;
     const deployArn = assembly.stackNames.includes(servingStack) ? assembly.outputOf(servingStack, SERVING_STACK_OUTPUTS.deployStateMachineArn) : undefined;
-    const platform = new LocalPlatform(options, server, { assembly, buckets, s3, stepFunctions, lambda, env, stateMachineArn: trainingArn, ...(deployArn ? { deployStateMachineArn: deployArn } : {}) });
+    const platform = new LocalPlatform(options, server, { assembly, buckets, s3, stepFunctions, lambda, sagemaker, env, stateMachineArn: trainingArn, ...(deployArn ? { deployStateMachineArn: deployArn } : {}) });
     running.platform = platform;
     // SDK clients inside the handlers are made on first use: the local endpoints stay set while the platform runs.
     for (const key of Object.keys(env)) platform.savedEnv[key] = process.env[key];
@@ -391,7 +398,7 @@ export class LocalPlatform {
         const sagemaker = this.sagemakerTask(resource);
         const handler = this.handlers.get(resource) ?? sagemaker ?? this.serviceTask(resource, states[state]);
         if (!handler) throw new Error(`${machine.logicalId}: state ${state} runs ${resource}, which has no local counterpart`);
-        if (sagemaker) standIns.push(state);
+        if (sagemaker || resource.includes(':aws-sdk:sagemaker:')) standIns.push(state);
         handlers[state] = async (event) => (await handler(event)) as never;
       }
       if (standIns.length > 0) {
@@ -508,6 +515,9 @@ export class LocalPlatform {
     const service = /^arn:aws:states:::(.+)$/.exec(resource)?.[1];
     if (service === 'aws-sdk:codedeploy:createDeployment') return async (params) => this.codeDeployOrFail().createDeployment(params);
     if (service === 'aws-sdk:codedeploy:getDeployment') return async (params) => this.codeDeployOrFail().getDeployment(params);
+    const sagemakerAction = /^aws-sdk:sagemaker:(\w+)$/.exec(service ?? '')?.[1];
+    const sagemakerTask = sagemakerAction ? this.sagemaker.sdkTask(sagemakerAction) : undefined;
+    if (sagemakerTask) return (params) => sagemakerTask(params as Record<string, unknown>);
     if (service === 'states:startExecution.sync:2' || service === 'states:startExecution.sync') return (params) => this.runNested(params, service.endsWith(':2'));
     if (service === 'lambda:invoke.waitForTaskToken') return (params) => this.invokeAndWaitForToken(params, state?.TimeoutSeconds);
     return undefined;
@@ -646,6 +656,7 @@ export class LocalPlatform {
     await Promise.all(this.urlServers.map((server) => server.close()));
     await this.stepFunctions.close();
     await this.lambda.close();
+    await this.sagemaker.close();
     this.s3.destroy();
     await this.server.close();
     for (const [key, value] of Object.entries(this.savedEnv)) {

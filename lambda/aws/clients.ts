@@ -2,15 +2,18 @@
  * The one factory for AWS SDK clients. The only thing that changes when the platform runs locally is
  * the endpoint: `AWS_ENDPOINT_URL_S3` (the SDK's standard variable) points S3 at the local server,
  * which also needs path-style addressing; `AWS_ENDPOINT_URL_LAMBDA` points Lambda at the local control
- * plane; `AWS_ENDPOINT_URL_CLOUDWATCH`, where set, CloudWatch.
+ * plane; `AWS_ENDPOINT_URL_CLOUDWATCH`, where set, CloudWatch; `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME` the local
+ * SageMaker endpoints.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 
 let s3: S3Client | undefined;
 let lambda: LambdaClient | undefined;
 let cloudWatch: CloudWatchClient | undefined;
+let sageMakerRuntime: SageMakerRuntimeClient | undefined;
 
 /** The region clients use: `AWS_REGION`, else us-east-1. */
 function region(): string {
@@ -55,4 +58,11 @@ export function lambdaClient(): LambdaClient {
 export function cloudWatchClient(): CloudWatchClient {
   cloudWatch ??= new CloudWatchClient({ region: region() });
   return cloudWatch;
+}
+
+/** The process-wide SageMaker Runtime client (the front Lambda's `InvokeEndpoint`). */
+export function sageMakerRuntimeClient(): SageMakerRuntimeClient {
+  // Two attempts at most: a prediction waits for the answer, and CodeDeploy's alarms watch the latency.
+  sageMakerRuntime ??= new SageMakerRuntimeClient({ region: region(), maxAttempts: 2 });
+  return sageMakerRuntime;
 }

@@ -21,6 +21,8 @@ export const ARTIFACT_PREFIX = {
   registry: 'registry/',
   /** Sampled live requests and responses for drift monitoring. */
   capture: 'capture/',
+  /** SageMaker real-time endpoints' data capture (the model's CSV input and output, SageMaker's format). */
+  endpointCapture: 'endpoint-capture/',
   /** Training profiles used as drift baselines. */
   baselines: 'baselines/',
   /** Append-only audit trail (JSON Lines). */

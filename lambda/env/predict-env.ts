@@ -1,5 +1,6 @@
 /**
- * The environment contract of the predict Lambda (serving engine `lambda`): the serving construct sets
+ * The environment contract of the predict Lambda (the endpoint of every serving engine: it scores in
+ * process for engine `lambda` and fronts the version's SageMaker endpoint otherwise): the serving stack sets
  * these variables from config with {@link predictEnvironment}, the handler parses `process.env` with
  * {@link predictEnvSchema} once at module scope.
  */
@@ -23,6 +24,10 @@ export const predictEnvSchema = z.object({
   ENVIRONMENT_NAME: z.string().min(1),
   /** The config's `dataset` section as JSON (nullability and `unknownColumns` of the request contract). */
   DATASET_SCHEMA: z.string().min(2),
+  /** `serving.engine`: `lambda` scores in the function; the SageMaker engines call the version's endpoint. */
+  SERVING_ENGINE: z.enum(['lambda', 'sagemaker-serverless', 'sagemaker-realtime']).default('lambda'),
+  /** SageMaker engines: longest wait for the endpoint's answer, in milliseconds. */
+  ENDPOINT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** `serving.maxBatch`. */
   MAX_BATCH: z.coerce.number().int().min(1).max(10000).default(100),
   /** `serving.capturePercent`. */
@@ -51,6 +56,7 @@ export function predictEnvironment(
     PLATFORM_NAME: config.name,
     ENVIRONMENT_NAME: config.environment,
     DATASET_SCHEMA: JSON.stringify(config.dataset),
+    SERVING_ENGINE: config.serving.engine,
     MAX_BATCH: String(config.serving.maxBatch),
     CAPTURE_PERCENT: String(config.serving.capturePercent),
     ...(options.modelVersion !== undefined ? { MODEL_VERSION: String(options.modelVersion) } : {}),

@@ -34,6 +34,7 @@ const planSchema = z.object({
   requestedBy: z.string(),
   reason: z.string(),
   runId: z.string().optional(),
+  endpoint: z.object({ name: z.string(), configName: z.string(), modelName: z.string(), previousName: z.string().optional() }).optional(),
 });
 
 /** The deploy state machine's input, as every step receives it (with the plan once prepared). */
@@ -80,7 +81,7 @@ export async function handler(event: unknown): Promise<DeployStepResult> {
         registry,
         env.PLATFORM_NAME,
         { ...input.request, ...(input.request.runId ? { runId: input.request.runId } : {}) },
-        { strategy: env.DEPLOY_STRATEGY, servingEngine: env.SERVING_ENGINE },
+        { strategy: env.DEPLOY_STRATEGY, servingEngine: env.SERVING_ENGINE, environment: env.ENVIRONMENT_NAME },
       );
       // Refuse before anything is published: one A/B test at a time (the start step checks again).
       if (plan.strategy === 'abTest' && !plan.alreadyServing) await assertNoAbTestRunning(registry, env.PLATFORM_NAME);

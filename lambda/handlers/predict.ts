@@ -1,5 +1,7 @@
 /**
- * Predict Lambda (serving engine `lambda`) behind a Function URL (payload format 2.0): maps the event
+ * Predict Lambda behind a Function URL (payload format 2.0) — the one API whatever the serving engine: it
+ * scores in process (engine `lambda`) or calls the model version's SageMaker endpoint (the SageMaker
+ * engines; `lambda/aws/sagemaker-endpoint.ts`) after applying the version's transform spec. It maps the event
  * to the core's HTTP request, answers with `servePredict`, writes the sampled capture, emits the metrics.
  * Everything the endpoint decides — status codes, validation, the model, the answer, which requests are
  * captured — is in `lambda/core/serving`, shared with the local platform.
@@ -13,7 +15,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import { s3Client } from '../aws/clients';
+import { s3Client, sageMakerRuntimeClient } from '../aws/clients';
+import { sagemakerEndpointInvoker } from '../aws/sagemaker-endpoint';
 import { s3RegistryStore } from '../aws/s3-registry-store';
 import { SAFE_REQUEST_ID } from '../core/serving/capture';
 import { servingMetrics } from '../core/serving/metrics';
@@ -27,9 +30,12 @@ const dataset = parseDatasetSchema(env.DATASET_SCHEMA);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
 const metrics = new Metrics({ namespace: `MLOps/${env.PLATFORM_NAME}`, serviceName: env.POWERTOOLS_SERVICE_NAME });
 const client = s3Client();
+const onSageMaker = env.SERVING_ENGINE !== 'lambda';
+const endpoint = onSageMaker ? sagemakerEndpointInvoker(sageMakerRuntimeClient, { name: env.PLATFORM_NAME, environment: env.ENVIRONMENT_NAME, timeoutMs: env.ENDPOINT_TIMEOUT_MS }) : undefined;
 const models = new ModelCache(s3RegistryStore(client, env.ARTIFACT_BUCKET), {
   name: env.PLATFORM_NAME,
   dataset,
+  engine: onSageMaker ? 'sagemaker' : 'lambda',
   ...(env.MODEL_VERSION !== undefined ? { pinnedVersion: env.MODEL_VERSION } : {}),
   championTtlMs: env.CHAMPION_TTL_SECONDS * 1000,
   onRefreshError: (error) => logger.warn('champion pointer re-read failed; serving the loaded model', { error: error as Error }),
@@ -95,6 +101,7 @@ export async function handler(event: LambdaFunctionURLEvent): Promise<LambdaFunc
   const outcome = await servePredict(httpRequestOf(event), {
     requestId,
     model: () => models.get(),
+    ...(endpoint ? { endpoint } : {}),
     maxBatch: env.MAX_BATCH,
     capturePercent: env.CAPTURE_PERCENT,
   });

@@ -56,6 +56,12 @@ export interface SageMakerTrainingProps {
   readonly model: PlatformConfig['model'];
   /** The task: decides the objective and evaluation metric. */
   readonly task: 'regression' | 'binary';
+  /**
+   * Whether the models serve on SageMaker real-time endpoints with data capture: SageMaker writes the
+   * capture with the model's execution role, which then may write under `endpoint-capture/`.
+   * @default false
+   */
+  readonly endpointDataCapture?: boolean;
 }
 
 /** Training and scoring on SageMaker, for the training pipeline to chain. */
@@ -111,6 +117,15 @@ export class SageMakerTraining extends Construct {
         resources: [objects('train/sagemaker/*'), objects('evaluate/sagemaker/*')],
       }),
     );
+    if (props.endpointDataCapture) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteEndpointDataCapture',
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          resources: [bucket.arnForObjects(`${ARTIFACT_PREFIX.endpointCapture}*`)],
+        }),
+      );
+    }
     if (bucket.encryptionKey) {
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
@@ -155,6 +170,12 @@ export class SageMakerTraining extends Construct {
           Validations.of(this.role).acknowledge({
             id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(arn)}]`,
             reason: `Objects of any run (${runs}<runId>/${pattern}): run ids are not known in advance; the pattern names one stage's SageMaker folder`,
+          });
+        }
+        if (props.endpointDataCapture) {
+          Validations.of(this.role).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(bucket.arnForObjects(`${ARTIFACT_PREFIX.endpointCapture}*`)) as unknown)}]`,
+            reason: `SageMaker data capture writes the real-time endpoints' records under ${ARTIFACT_PREFIX.endpointCapture}<endpoint>/<variant>/<date>/ with keys it chooses`,
           });
         }
         Validations.of(this.role).acknowledge({

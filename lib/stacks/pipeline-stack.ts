@@ -55,6 +55,13 @@ export interface PipelineStackProps extends StackProps {
    */
   readonly deployStateMachineName?: string;
 
+  /**
+   * Whether versions serve on SageMaker real-time endpoints with data capture (`serving.engine`
+   * 'sagemaker-realtime', `serving.capturePercent` > 0): the model role may then write `endpoint-capture/`.
+   * @default false
+   */
+  readonly endpointDataCapture?: boolean;
+
   /** `serving.deployment.approvalTimeoutHours`: how long a level-2 run waits for a decision. @default 168 */
   readonly approvalTimeoutHours?: number;
 
@@ -158,7 +165,12 @@ export class PipelineStack extends Stack {
     // Engine lambda trains in a stage function; engine sagemaker runs SageMaker's built-in XGBoost.
     const train =
       config.model.engine === 'sagemaker'
-        ? new SageMakerTraining(this, 'SageMakerTraining', { artifactBucket: props.artifactBucket, model: config.model, task: config.dataset.task })
+        ? new SageMakerTraining(this, 'SageMakerTraining', {
+            artifactBucket: props.artifactBucket,
+            model: config.model,
+            task: config.dataset.task,
+            ...(props.endpointDataCapture ? { endpointDataCapture: true } : {}),
+          })
         : stage('TrainStage', 'train', 'Trains the configured model in the Lambda', heavy);
     const evaluate = stage('EvaluateStage', 'evaluate', 'Holdout metrics vs baseline and champion; the gate decision', heavy);
     const register = stage('RegisterStage', 'register', 'Registers an immutable model version with lineage', light);

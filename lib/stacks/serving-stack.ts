@@ -1,5 +1,10 @@
 /**
- * The inference endpoint of one environment (engine `lambda`) and the way models reach it.
+ * The inference endpoint of one environment and the way models reach it.
+ *
+ * Whatever the serving engine, clients call one API: the predict Lambda's Function URL. With engine
+ * `lambda` it scores in process; with `sagemaker-serverless` or `sagemaker-realtime` it applies the
+ * version's transform spec and calls the version's own SageMaker endpoint, which the deploy state machine
+ * creates (`lambda/core/sagemaker/endpoint.ts` explains why one per version) and retires.
  *
  * - The predict Lambda behind a Function URL with `AWS_IAM` auth (callers sign with SigV4; no public
  *   access), on the alias `live`. The version CloudFormation publishes serves the champion, re-read at most
@@ -14,7 +19,7 @@
  *   A/B decision (`lib/constructs/ab-test-decision.ts`) promotes or rolls it back on per-version live
  *   metrics. The canary release stays: its deployment group still guards `cdk deploy`s of the function.
  */
-import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Size, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Alias, FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -30,6 +35,7 @@ import { DeployStateMachine } from '../constructs/deploy-state-machine';
 import { PredictRelease } from '../constructs/predict-release';
 import { StageFunction } from '../constructs/stage-function';
 import { hasEndpoint, type Capabilities } from '../maturity';
+import { endpointStem } from '../../lambda/core/sagemaker/endpoint';
 import { SERVING_STACK_OUTPUTS } from '../stack-outputs';
 
 /** Properties of a {@link ServingStack}. */
@@ -71,6 +77,11 @@ export function deployStrategy(capabilities: Capabilities, serving: Pick<Platfor
   return capabilities.autoDeploy ? 'canary' : 'promote';
 }
 
+/** Whether versions serve on SageMaker real-time endpoints with SageMaker's data capture on. */
+export function servesWithDataCapture(serving: Pick<PlatformConfig['serving'], 'engine' | 'capturePercent'>): boolean {
+  return serving.engine === 'sagemaker-realtime' && serving.capturePercent > 0;
+}
+
 /** The predict function, its alias and Function URL, and the deploy state machine. */
 export class ServingStack extends Stack {
   /** Whether an environment with these capabilities has an endpoint (any deployment mode on). */
@@ -96,13 +107,13 @@ export class ServingStack extends Stack {
   constructor(scope: Construct, id: string, props: ServingStackProps) {
     super(scope, id, props);
     const { config } = props;
-    if (config.serving.engine !== 'lambda') {
-      // Not a silent fallback: the SageMaker endpoints are not built yet.
-      throw new Error(`serving.engine '${config.serving.engine}' is not available yet; set serving.engine to 'lambda' in ${config.environment}'s config`);
-    }
+    const engine = config.serving.engine;
     this.predict = new StageFunction(this, 'Predict', {
       handler: 'predict',
-      description: "Predicts with the environment's model (transform spec + model from the registry); samples requests to capture/",
+      description:
+        engine === 'lambda'
+          ? "Predicts with the environment's model (transform spec + model from the registry); samples requests to capture/"
+          : "Predicts through the model version's SageMaker endpoint after its transform spec; samples requests to capture/",
       environmentSchema: predictEnvSchema,
       environment: { ...predictEnvironment(config, props.artifactBucket.bucketName), POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO' },
       memorySize: Size.mebibytes(config.serving.memoryMb),
@@ -112,6 +123,20 @@ export class ServingStack extends Stack {
     });
     this.predict.grantReadObjects(props.artifactBucket, `${ARTIFACT_PREFIX.registry}${config.name}/`);
     this.predict.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.capture);
+    const stem = endpointStem(config.name, config.environment);
+    if (engine !== 'lambda') {
+      this.predict.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'InvokeModelVersionEndpoints',
+          actions: ['sagemaker:InvokeEndpoint'],
+          resources: [Stack.of(this).formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: `${stem}-*` })],
+        }),
+      );
+      Validations.of(this.predict.function.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint/${stem}-*]`,
+        reason: `Each model version has its own endpoint ${stem}-v<version>, created at deploy time: the pattern names this environment's endpoints only`,
+      });
+    }
     this.alias = new Alias(this, 'PredictAlias', {
       aliasName: PREDICT_ALIAS,
       version: this.predict.function.currentVersion,
@@ -185,6 +210,26 @@ export class ServingStack extends Stack {
       stateMachineName: deployStateMachineName(config),
       deploy: this.deployFunction,
       ...(abTest ? { abTest: { percent: abTest.challengerPercent, windowHours: abTest.windowHours } } : {}),
+      ...(engine !== 'lambda'
+        ? {
+            endpoint: {
+              engine,
+              settings: config.serving.sagemaker,
+              stem,
+              ...(servesWithDataCapture(config.serving)
+                ? {
+                    dataCapture: {
+                      percent: config.serving.capturePercent,
+                      destination: props.artifactBucket.s3UrlForObject(ARTIFACT_PREFIX.endpointCapture),
+                      ...(props.artifactBucket.encryptionKey ? { kmsKey: props.artifactBucket.encryptionKey } : {}),
+                    },
+                  }
+                : {}),
+              // Longer than the fronts' champion TTL (60 s), so no warm front still calls the old endpoint.
+              retireAfter: Duration.seconds(120),
+            },
+          }
+        : {}),
       ...(this.release && !abTest
         ? { canary: { deploymentGroup: this.release.deploymentGroup, deploymentConfig: this.release.deploymentConfig, canaryMinutes: config.serving.deployment.canaryMinutes } }
         : {}),

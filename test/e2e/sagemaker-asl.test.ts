@@ -38,6 +38,7 @@ beforeAll(async () => {
   const config = configAtLevel(3, {
     dataset: { ...dev.dataset, rowCount: { min: 100 } },
     model: { engine: 'sagemaker', algorithm: 'xgboost', params: { iterations: 30, maxLeaves: 15, minSamplesLeaf: 20 }, sagemaker: { instanceType: 'ml.m5.xlarge' } },
+    serving: { engine: 'sagemaker-serverless' },
     features: { origin: { transform: 'native', topK: 20 }, destination: { transform: 'native', topK: 20 }, distance: 'standardize', date: ['hour', 'dayOfWeek'] },
   });
   const [platform] = buildApp(testApp(), [config]);

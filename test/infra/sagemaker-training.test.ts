@@ -45,7 +45,7 @@ const sagemakerModel = {
 
 describe("engine 'sagemaker' in the template", () => {
   const app = testApp(true);
-  const [platform] = buildApp(app, [configAtLevel(3, { model: { ...dev.model, ...sagemakerModel } })]);
+  const [platform] = buildApp(app, [configAtLevel(3, { model: { ...dev.model, ...sagemakerModel }, serving: { engine: 'sagemaker-serverless' } })]);
   const template = Template.fromStack(platform!.pipeline!);
   const states = definition(template).States;
 
@@ -150,7 +150,7 @@ describe("engine 'sagemaker' in the template", () => {
   });
 
   test('a stack in a region without the algorithm is refused at synth, naming the field to change', () => {
-    expect(() => buildApp(testApp(), [configAtLevel(2, { region: 'mx-central-1', account: '123456789012', model: { ...dev.model, ...sagemakerModel } })])).toThrow(
+    expect(() => buildApp(testApp(), [configAtLevel(2, { region: 'mx-central-1', account: '123456789012', model: { ...dev.model, ...sagemakerModel }, serving: { engine: 'sagemaker-serverless' } })])).toThrow(
       /built-in XGBoost is not published in region mx-central-1.*set model\.engine to 'lambda'/,
     );
   });

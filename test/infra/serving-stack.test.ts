@@ -158,12 +158,6 @@ describe('the serving stack', () => {
     expect(JSON.stringify(deployAsl(template).States)).not.toContain('StartAbTest');
     expect(statementsOf(template.findResources('AWS::IAM::Policy')).flatMap(actionsOf)).not.toContain('lambda:UpdateAlias');
   });
-
-  test('a SageMaker serving engine is refused at synth, naming the field to change', () => {
-    const dev = rawConfig('dev') as { model: Record<string, unknown>; serving: Record<string, unknown> };
-    const config = configAtLevel(3, { model: { ...dev.model, engine: 'sagemaker', algorithm: 'xgboost' }, serving: { ...dev.serving, engine: 'sagemaker-realtime' } });
-    expect(() => buildApp(testApp(), [config])).toThrow(/serving\.engine 'sagemaker-realtime' is not available yet; set serving\.engine to 'lambda'/);
-  });
 });
 
 describe('the serving stack with an A/B test (level 3, serving.deployment.abTest)', () => {

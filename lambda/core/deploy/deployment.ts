@@ -12,6 +12,7 @@
  * Every deployment and rollback is also appended to `registry/<name>/deployments/` (one JSON document per
  * event, named by time), the deploy history `mlops models show` and the audit trail read.
  */
+import { endpointConfigName, endpointName } from '../sagemaker/endpoint';
 import { getChampion, modelPrefix, setStage, versionKey, type ModelStage, type RegistryStore, type StageRecord, type VersionManifest } from '../registry/registry';
 
 /**
@@ -42,6 +43,23 @@ export interface DeployPlan {
   readonly requestedBy: string;
   readonly reason: string;
   readonly runId?: string;
+  /**
+   * SageMaker serving engines: the endpoint the deploy state machine creates for the version (its own, see
+   * `lambda/core/sagemaker/endpoint.ts`), and the previous champion's, which it retires afterwards.
+   */
+  readonly endpoint?: PlannedEndpoint;
+}
+
+/** The SageMaker endpoint of a deployment (names only: the serving settings are in the state machine). */
+export interface PlannedEndpoint {
+  /** The version's endpoint, `<stem>-v<version>`. */
+  readonly name: string;
+  /** This deployment's endpoint config, `<endpoint>-<yyMMddHHmmss>`. */
+  readonly configName: string;
+  /** The SageMaker Model the training pipeline created for the version. */
+  readonly modelName: string;
+  /** The previous champion's endpoint (absent without a champion). */
+  readonly previousName?: string;
 }
 
 /** A deployment the registry refuses: unknown version, incomplete, or not servable by this engine. */
@@ -86,7 +104,14 @@ export async function prepareDeployment(
   registry: RegistryStore,
   modelName: string,
   request: DeployRequest,
-  options: { readonly strategy: DeployStrategy; readonly servingEngine: string },
+  options: {
+    readonly strategy: DeployStrategy;
+    readonly servingEngine: string;
+    /** The environment (it names SageMaker endpoints). @default 'default' */
+    readonly environment?: string;
+    /** The time of the deployment (it names the endpoint config). @default - now */
+    readonly now?: Date;
+  },
 ): Promise<DeployPlan> {
   const { version } = request;
   const manifest = await registry.get<VersionManifest>(versionKey(modelName, version, 'manifest.json'));
@@ -98,7 +123,27 @@ export async function prepareDeployment(
   if (options.servingEngine === 'lambda' && !servedByLambda(model)) {
     throw new DeployRefusedError(`cannot deploy v${version} of '${modelName}' to serving engine 'lambda': it is a SageMaker XGBoost artifact, which a SageMaker endpoint serves (serving.engine 'sagemaker-serverless' or 'sagemaker-realtime')`);
   }
+  const onSageMaker = options.servingEngine !== 'lambda';
+  if (onSageMaker && servedByLambda(model)) {
+    throw new DeployRefusedError(
+      `cannot deploy v${version} of '${modelName}' to serving engine '${options.servingEngine}': it was trained by model.engine 'lambda' (a ${describeAlgorithm(model)} model), which the predict Lambda serves (serving.engine 'lambda')`,
+    );
+  }
   const champion = await getChampion(registry, modelName);
+  const environment = options.environment ?? 'default';
+  const sagemakerModelName = onSageMaker ? (model as { sagemakerModelName?: unknown }).sagemakerModelName : undefined;
+  if (onSageMaker && typeof sagemakerModelName !== 'string') {
+    throw new DeployRefusedError(`cannot deploy v${version} of '${modelName}': its model.json names no SageMaker model (sagemakerModelName), so no endpoint can serve it`);
+  }
+  const endpoint: PlannedEndpoint | undefined =
+    typeof sagemakerModelName === 'string'
+      ? {
+          name: endpointName(modelName, environment, version),
+          configName: endpointConfigName(modelName, environment, version, options.now ?? new Date()),
+          modelName: sagemakerModelName,
+          ...(champion ? { previousName: endpointName(modelName, environment, champion.version) } : {}),
+        }
+      : undefined;
   return {
     modelName,
     version,
@@ -108,7 +153,14 @@ export async function prepareDeployment(
     requestedBy: request.requestedBy,
     reason: request.reason,
     ...(request.runId ? { runId: request.runId } : {}),
+    ...(endpoint ? { endpoint } : {}),
   };
+}
+
+/** The algorithm a model document names, for messages. */
+function describeAlgorithm(model: unknown): string {
+  const algorithm = typeof model === 'object' && model !== null ? (model as { algorithm?: unknown }).algorithm : undefined;
+  return typeof algorithm === 'string' ? algorithm : 'unknown';
 }
 
 /** Make the planned version the champion and record the deployment. */

@@ -1,7 +1,8 @@
 /**
  * The errors of the predict path, each carrying the HTTP status it answers with. Client mistakes are
  * 4xx and name the instance, the field and what was expected; the absence of a servable model is 503
- * (or 501 for a model only SageMaker can score); anything else is a 500 the handler logs.
+ * (or 501 for a model this serving engine cannot score); a SageMaker endpoint that fails or is
+ * unreachable is 502; anything else is a 500 the handler logs.
  */
 
 /** What kind of failure a response reports (also the `errorKind` metric dimension). */
@@ -13,6 +14,7 @@ export type ServingErrorKind =
   | 'NoModel'
   | 'UnsupportedModel'
   | 'InvalidModel'
+  | 'EndpointFailed'
   | 'Internal';
 
 /** One problem with one field of one instance of a request. */
@@ -106,5 +108,18 @@ export class InvalidModelError extends ServingError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'InvalidModelError';
+  }
+}
+
+/**
+ * The SageMaker endpoint behind the front Lambda failed the request or could not be reached (502): its
+ * error code and message are passed on (they name the endpoint, not the caller's data).
+ */
+export class EndpointFailedError extends ServingError {
+  readonly statusCode = 502;
+  readonly kind = 'EndpointFailed';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EndpointFailedError';
   }
 }

@@ -5,7 +5,7 @@
  * - `Latency` (ms): time from the request to the response, capture write included.
  * - `Predictions` (count): records answered.
  * - `Errors` (count) with the extra dimension `errorKind` (BadRequest, MethodNotAllowed,
- *   UnsupportedMediaType, PayloadTooLarge, NoModel, UnsupportedModel, InvalidModel, Internal).
+ *   UnsupportedMediaType, PayloadTooLarge, NoModel, UnsupportedModel, InvalidModel, EndpointFailed, Internal).
  * - `CaptureFailures` (count): captures that could not be written (the request still succeeded).
  * - `ServerErrors`: 1 when the endpoint failed the request, else 0 (as below), per version: the A/B test's
  *   decision compares champion and challenger on its average (`lambda/core/deploy/ab-test.ts`).
@@ -15,14 +15,14 @@
  * answered, since the version a canary publishes is not known when the alarms are made:
  * - `Latency` (ms), for the p99 alarm;
  * - `ServerErrors`: 1 when the endpoint failed the request (5xx: a model that cannot be loaded or run, an
- *   internal error), else 0 — its per-minute average is the share of failed requests. "No model yet" (503
+ *   SageMaker endpoint that failed, an internal error), else 0 — its per-minute average is the share of failed requests. "No model yet" (503
  *   before the first deployment) is not counted: it is not a failure of a deployed version, and counting
  *   it would hold the first canary in ALARM before it starts.
  */
 import type { PredictOutcome } from './serve';
 
 /** Kinds of failure that count as the endpoint's own (`ServerErrors`). */
-const SERVER_ERROR_KINDS: ReadonlySet<string> = new Set(['UnsupportedModel', 'InvalidModel', 'Internal']);
+const SERVER_ERROR_KINDS: ReadonlySet<string> = new Set(['UnsupportedModel', 'InvalidModel', 'EndpointFailed', 'Internal']);
 
 /** One metric value. */
 export interface ServingMetric {

@@ -15,14 +15,16 @@ import { getChampion, versionKey, type RegistryStore } from '../registry/registr
 import type { DatasetConfig } from '../../../config/schema';
 import type { TransformSpec } from '../features/transform-spec';
 import type { TrainedModel } from '../models/train-model';
+import type { XgboostModelDescriptor } from '../sagemaker/xgboost';
 import { NoModelError } from './errors';
-import { servableModel } from './predict';
+import { servableModel, type ScoringEngine } from './predict';
 import { requestContract, type RequestContract } from './request';
 
 /** A loaded, servable model version with the contract its requests must meet. */
 export interface ServingModel {
   readonly version: number;
-  readonly model: TrainedModel;
+  /** A model the predict Lambda scores, or (SageMaker engines) the descriptor of the one its endpoint scores. */
+  readonly model: TrainedModel | XgboostModelDescriptor;
   readonly spec: TransformSpec;
   readonly contract: RequestContract;
 }
@@ -33,6 +35,8 @@ export interface ModelCacheOptions {
   readonly name: string;
   /** The dataset declaration (nullability and the unknown-field policy of the request contract). */
   readonly dataset: Pick<DatasetConfig, 'columns' | 'unknownColumns'>;
+  /** Which models can be served: `sagemaker` for the SageMaker serving engines. @default 'lambda' */
+  readonly engine?: ScoringEngine;
   /** Serve this version only. @default - the champion */
   readonly pinnedVersion?: number;
   /** Longest time between two reads of the champion pointer. @default 60 000 ms */
@@ -58,7 +62,7 @@ export class ModelCache {
   /**
    * The model to answer with at `nowMs`.
    * @throws NoModelError when there is no champion yet, or the pinned version is not registered
-   * @throws UnsupportedModelError when the version is a SageMaker model
+   * @throws UnsupportedModelError when the version is a model of the other engine
    * @throws InvalidModelError when its artifacts are not a model and spec this code reads
    */
   async get(nowMs: number = Date.now()): Promise<ServingModel> {
@@ -100,7 +104,7 @@ export class ModelCache {
     if (model === undefined || spec === undefined) {
       throw new NoModelError(`${what}, version ${version} of '${name}', is not in the registry (no ${model === undefined ? 'model.json' : 'transform-spec.json'} under ${versionKey(name, version, '')})`);
     }
-    const servable = servableModel(model, spec, version);
+    const servable = servableModel(model, spec, version, this.options.engine ?? 'lambda');
     return { version, ...servable, contract: requestContract(servable.spec, this.options.dataset) };
   }
 }

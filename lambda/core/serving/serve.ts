@@ -8,12 +8,13 @@
  * Status codes: 200; 400 for any request the model cannot answer (each problem naming the instance, the
  * field and the expectation); 405 for a method other than POST; 413 for a body over
  * {@link MAX_BODY_BYTES}; 415 for a content type other than `application/json`; 503 while there is no
- * model to serve; 501 when the registered model needs a SageMaker serving engine; 500 otherwise.
+ * model to serve; 501 when the registered model needs the other serving engine; 502 when the SageMaker
+ * endpoint fails; 500 otherwise.
  */
 import { captureKey, captureLine, isCaptured } from './capture';
-import { BadRequestError, MethodNotAllowedError, PayloadTooLargeError, ServingError, UnsupportedMediaTypeError, type FieldProblem, type ServingErrorKind } from './errors';
+import { BadRequestError, MethodNotAllowedError, PayloadTooLargeError, ServingError, UnsupportedMediaTypeError, UnsupportedModelError, type FieldProblem, type ServingErrorKind } from './errors';
 import type { ServingModel } from './model-cache';
-import { predict } from './predict';
+import { isEndpointModel, predict, predictOnEndpoint, type EndpointInvoker } from './predict';
 import { assertRecords, parsePredictRequest } from './request';
 
 /**
@@ -81,6 +82,8 @@ export interface ServeOptions {
   readonly requestId: string;
   /** The model to answer with (the {@link ModelCache}). */
   readonly model: () => Promise<ServingModel>;
+  /** Calls a version's SageMaker endpoint (SageMaker serving engines). @default - none: an XGBoost model is a 501 */
+  readonly endpoint?: EndpointInvoker;
   /** `serving.maxBatch`. */
   readonly maxBatch: number;
   /** `serving.capturePercent`. */
@@ -90,6 +93,11 @@ export interface ServeOptions {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+/** The invoker of an engine without endpoints: a SageMaker model cannot be scored here. */
+const noEndpoint: EndpointInvoker = ({ version }) => {
+  throw new UnsupportedModelError(`model version ${version} is a SageMaker XGBoost model and this predict function has no SageMaker endpoint to call (serving.engine 'lambda')`);
+};
 
 /** Answer one predict request. Never throws: every failure becomes a response. */
 export async function servePredict(request: HttpRequest, options: ServeOptions): Promise<PredictOutcome> {
@@ -103,7 +111,9 @@ export async function servePredict(request: HttpRequest, options: ServeOptions):
     const model = await options.model();
     modelVersion = model.version;
     const warnings = assertRecords(parsed.instances, model.contract);
-    const result = predict(model.model, model.spec, parsed.instances, model.version);
+    const result = isEndpointModel(model.model)
+      ? await predictOnEndpoint(model.model, model.spec, parsed.instances, model.version, options.endpoint ?? noEndpoint)
+      : predict(model.model, model.spec, parsed.instances, model.version);
     const answer: PredictResponseBody = {
       requestId,
       modelVersion: model.version,

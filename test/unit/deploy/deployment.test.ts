@@ -63,6 +63,32 @@ describe('prepareDeployment', () => {
     await expect(prepareDeployment(store, NAME, { version: 1, requestedBy: 'a', reason: 'r' }, { strategy: 'promote', servingEngine: 'lambda' })).rejects.toThrow(/serving engine 'lambda': it is a SageMaker XGBoost artifact.*'sagemaker-serverless' or 'sagemaker-realtime'/);
   });
 
+  test('SageMaker engines: the plan names the version’s endpoint, this deployment’s config, its SageMaker model and the endpoint to retire', async () => {
+    // Prepare: v1 (champion) and v2, both SageMaker models.
+    const store = memoryRegistryStore();
+    for (const v of [1, 2]) {
+      const model = { algorithm: 'xgboost', engine: 'sagemaker', artifactUri: `s3://b/${v}`, sagemakerModelName: `flights-job-${v}`, columns: ['distance'] };
+      await registerVersion(store, NAME, { model, transformSpec: {}, metrics: {}, importance: [], profile: null }, { runId: `run-${v}` });
+    }
+    const options = { strategy: 'canary' as const, servingEngine: 'sagemaker-realtime', environment: 'prod', now: new Date('2026-11-27T19:30:00Z') };
+    await completeDeployment(store, await prepareDeployment(store, NAME, { version: 1, requestedBy: 'setup', reason: 'first' }, options));
+
+    // Act
+    const plan = await prepareDeployment(store, NAME, { version: 2, requestedBy: 'run run-2', reason: 'gate passed' }, options);
+
+    // Assess
+    expect(plan).toMatchObject({ version: 2, previousVersion: 1, alreadyServing: false });
+    expect(plan.endpoint).toEqual({ name: 'flights-prod-v2', configName: 'flights-prod-v2-261127193000', modelName: 'flights-job-2', previousName: 'flights-prod-v1' });
+  });
+
+  test('SageMaker engines refuse a model of engine lambda, and a SageMaker descriptor without its model name', async () => {
+    const store = await registryWith(2, { sagemaker: 2 });
+    await expect(prepareDeployment(store, NAME, { version: 1, requestedBy: 'a', reason: 'r' }, { strategy: 'promote', servingEngine: 'sagemaker-serverless' })).rejects.toThrow(
+      new DeployRefusedError("cannot deploy v1 of 'flights' to serving engine 'sagemaker-serverless': it was trained by model.engine 'lambda' (a ridge model), which the predict Lambda serves (serving.engine 'lambda')"),
+    );
+    await expect(prepareDeployment(store, NAME, { version: 2, requestedBy: 'a', reason: 'r' }, { strategy: 'promote', servingEngine: 'sagemaker-serverless' })).rejects.toThrow(/names no SageMaker model \(sagemakerModelName\)/);
+  });
+
   test('refuses a version whose model.json is missing', async () => {
     const store = await registryWith(1);
     store.objects.delete(versionKey(NAME, 1, 'model.json'));

@@ -133,7 +133,7 @@ describe('outputs and artifacts the engine refuses', () => {
   });
 
   test.each([
-    ['a model without an algorithm', { weights: [] }, 'spec', /model\.json is not a linear or GBDT model/],
+    ['a model without an algorithm', { weights: [] }, 'spec', /model\.json is not a linear, GBDT or XGBoost model/],
     ['a spec of another format', 'model', { format: 'other/9' }, /transform-spec\.json is not a 'mlops-transform\/1' spec \(format "other\/9"\)/],
   ])('%s is an InvalidModelError', async (_name, model, spec, message) => {
     // Prepare

@@ -85,11 +85,11 @@ async function writeCapture(capture: NonNullable<PredictOutcome['capture']>, req
   }
 }
 
-/** Emit the request's metrics as EMF documents (one per dimension set). */
+/** Emit the request's metrics as EMF: one document, its metrics under each of its dimension sets (two on an error). */
 function emitMetrics(outcome: PredictOutcome, latencyMs: number, captureFailed: boolean): void {
-  for (const group of servingMetrics(outcome, { environment: env.ENVIRONMENT_NAME, latencyMs, captureFailed })) {
-    metrics.addDimensions(group.dimensions);
-    for (const m of group.metrics) metrics.addMetric(m.name, m.unit === 'Milliseconds' ? MetricUnit.Milliseconds : MetricUnit.Count, m.value);
+  for (const document of servingMetrics(outcome, { environment: env.ENVIRONMENT_NAME, latencyMs, captureFailed })) {
+    for (const set of document.dimensionSets) metrics.addDimensions(set);
+    for (const m of document.metrics) metrics.addMetric(m.name, m.unit === 'Milliseconds' ? MetricUnit.Milliseconds : MetricUnit.Count, m.value);
     metrics.publishStoredMetrics();
   }
 }

@@ -455,19 +455,32 @@ describe('metrics', () => {
     const docs = lines.map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } });
     const summary = docs.map((d) => ({
       namespace: d._aws.CloudWatchMetrics[0]!.Namespace,
-      dimensions: [...d._aws.CloudWatchMetrics[0]!.Dimensions[0]!].sort(),
+      dimensionSets: d._aws.CloudWatchMetrics[0]!.Dimensions.map((set) => [...set].sort()),
       metrics: d._aws.CloudWatchMetrics[0]!.Metrics.map((m) => `${m.Name}=${String(d[m.Name])}`),
       environment: d.environment,
       modelVersion: d.modelVersion,
       errorKind: d.errorKind,
     }));
+    // One document per request, under the version and under the endpoint as a whole (the canary's rollback
+    // alarms: a 400 is not a server error); an error adds its Errors document.
     expect(summary).toEqual([
-      { namespace: 'MLOps/flights', dimensions: ['environment', 'modelVersion', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'Predictions=2', 'ServerErrors=0'], environment: 'dev', modelVersion: '1', errorKind: undefined },
-      // The endpoint as a whole (the canary's rollback alarms): a 400 is not a server error.
-      { namespace: 'MLOps/flights', dimensions: ['environment', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'ServerErrors=0'], environment: 'dev', modelVersion: undefined, errorKind: undefined },
-      { namespace: 'MLOps/flights', dimensions: ['environment', 'modelVersion', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'ServerErrors=0'], environment: 'dev', modelVersion: '1', errorKind: undefined },
-      { namespace: 'MLOps/flights', dimensions: ['environment', 'errorKind', 'modelVersion', 'service'], metrics: ['Errors=1'], environment: 'dev', modelVersion: '1', errorKind: 'BadRequest' },
-      { namespace: 'MLOps/flights', dimensions: ['environment', 'service'], metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'ServerErrors=0'], environment: 'dev', modelVersion: undefined, errorKind: undefined },
+      {
+        namespace: 'MLOps/flights',
+        dimensionSets: [['environment', 'modelVersion', 'service'], ['environment', 'service']],
+        metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'Predictions=2', 'ServerErrors=0'],
+        environment: 'dev',
+        modelVersion: '1',
+        errorKind: undefined,
+      },
+      {
+        namespace: 'MLOps/flights',
+        dimensionSets: [['environment', 'modelVersion', 'service'], ['environment', 'service']],
+        metrics: [expect.stringMatching(/^Latency=[\d.]+$/), 'ServerErrors=0'],
+        environment: 'dev',
+        modelVersion: '1',
+        errorKind: undefined,
+      },
+      { namespace: 'MLOps/flights', dimensionSets: [['environment', 'errorKind', 'modelVersion', 'service']], metrics: ['Errors=1'], environment: 'dev', modelVersion: '1', errorKind: 'BadRequest' },
     ]);
   });
 });

@@ -114,47 +114,47 @@ describe('servePredict', () => {
 });
 
 describe('servingMetrics', () => {
-  test('a success: latency and predictions under environment and modelVersion', () => {
+  test('a success: one document, latency, predictions and server errors under environment and modelVersion, and environment alone', () => {
     // Act
-    const groups = servingMetrics({ kind: 'ok', modelVersion: 3, predictions: 5 }, { environment: 'dev', latencyMs: 12 });
+    const documents = servingMetrics({ kind: 'ok', modelVersion: 3, predictions: 5 }, { environment: 'dev', latencyMs: 12 });
 
     // Assess
-    expect(groups).toEqual([
+    expect(documents).toEqual([
       {
-        dimensions: { environment: 'dev', modelVersion: '3' },
+        // Per version (the A/B test's decision), and the endpoint as a whole (the canary's rollback alarms).
+        dimensionSets: [{ environment: 'dev', modelVersion: '3' }, { environment: 'dev' }],
         metrics: [
           { name: 'Latency', unit: 'Milliseconds', value: 12 },
           { name: 'Predictions', unit: 'Count', value: 5 },
-          // Per version too, for the A/B test's decision.
           { name: 'ServerErrors', unit: 'Count', value: 0 },
         ],
       },
-      // The endpoint as a whole, for the canary's rollback alarms.
-      { dimensions: { environment: 'dev' }, metrics: [{ name: 'Latency', unit: 'Milliseconds', value: 12 }, { name: 'ServerErrors', unit: 'Count', value: 0 }] },
     ]);
   });
 
-  test('ServerErrors is 1 for the endpoint\'s own failures (a model that cannot load or run, an internal error), 0 for client errors and for no model yet, per version and overall', () => {
-    const serverErrors = (kind: Parameters<typeof servingMetrics>[0]['kind']): Array<number | undefined> => {
-      const groups = servingMetrics({ kind, modelVersion: 2, predictions: 0 }, { environment: 'prod', latencyMs: 1 });
-      return [groups[0]!, groups.at(-1)!].map((g) => g.metrics.find((m) => m.name === 'ServerErrors')?.value);
-    };
-    expect(['InvalidModel', 'UnsupportedModel', 'Internal'].map((k) => serverErrors(k as 'Internal'))).toEqual([[1, 1], [1, 1], [1, 1]]);
-    expect(['BadRequest', 'MethodNotAllowed', 'UnsupportedMediaType', 'PayloadTooLarge', 'NoModel', 'ok'].map((k) => serverErrors(k as 'Internal'))).toEqual(Array(6).fill([0, 0]));
+  test('ServerErrors is 1 for the endpoint\'s own failures (a model that cannot load or run, a failed SageMaker endpoint, an internal error), 0 for client errors and for no model yet', () => {
+    const serverErrors = (kind: Parameters<typeof servingMetrics>[0]['kind']): number | undefined =>
+      servingMetrics({ kind, modelVersion: 2, predictions: 0 }, { environment: 'prod', latencyMs: 1 })[0]!.metrics.find((m) => m.name === 'ServerErrors')?.value;
+    expect(['InvalidModel', 'UnsupportedModel', 'EndpointFailed', 'Internal'].map((k) => serverErrors(k as 'Internal'))).toEqual([1, 1, 1, 1]);
+    expect(['BadRequest', 'MethodNotAllowed', 'UnsupportedMediaType', 'PayloadTooLarge', 'NoModel', 'ok'].map((k) => serverErrors(k as 'Internal'))).toEqual(Array(6).fill(0));
   });
 
-  test('an error: latency, and Errors under its errorKind; no model yet is modelVersion none; a failed capture is counted', () => {
+  test('an error: latency, and a second document with Errors under its errorKind; no model yet is modelVersion none; a failed capture is counted', () => {
     // Act
     const refused = servingMetrics({ kind: 'NoModel', predictions: 0 }, { environment: 'prod', latencyMs: 3 });
     const captureFailed = servingMetrics({ kind: 'ok', modelVersion: 1, predictions: 1 }, { environment: 'prod', latencyMs: 3, captureFailed: true });
 
     // Assess
     expect(refused).toEqual([
-      { dimensions: { environment: 'prod', modelVersion: 'none' }, metrics: [{ name: 'Latency', unit: 'Milliseconds', value: 3 }, { name: 'ServerErrors', unit: 'Count', value: 0 }] },
-      { dimensions: { environment: 'prod', modelVersion: 'none', errorKind: 'NoModel' }, metrics: [{ name: 'Errors', unit: 'Count', value: 1 }] },
-      { dimensions: { environment: 'prod' }, metrics: [{ name: 'Latency', unit: 'Milliseconds', value: 3 }, { name: 'ServerErrors', unit: 'Count', value: 0 }] },
+      {
+        dimensionSets: [{ environment: 'prod', modelVersion: 'none' }, { environment: 'prod' }],
+        metrics: [
+          { name: 'Latency', unit: 'Milliseconds', value: 3 },
+          { name: 'ServerErrors', unit: 'Count', value: 0 },
+        ],
+      },
+      { dimensionSets: [{ environment: 'prod', modelVersion: 'none', errorKind: 'NoModel' }], metrics: [{ name: 'Errors', unit: 'Count', value: 1 }] },
     ]);
     expect(captureFailed[0]!.metrics.map((m) => m.name)).toEqual(['Latency', 'Predictions', 'CaptureFailures', 'ServerErrors']);
   });
 });
-

@@ -13,6 +13,7 @@ import { retentionDays } from './constructs/stage-function';
 import { CicdStack } from './stacks/cicd-stack';
 import { DataStack } from './stacks/data-stack';
 import { PipelineStack } from './stacks/pipeline-stack';
+import { MonitoringStack } from './stacks/monitoring-stack';
 import { deployStateMachineName, servesWithDataCapture, ServingStack } from './stacks/serving-stack';
 
 /** The platform's version (package.json), recorded as the code version in every model's lineage. */
@@ -52,6 +53,8 @@ export class Platform {
   readonly serving?: ServingStack;
   /** The GitHub Actions deploy role; present when `cicd` is on and the config has a `cicd` section (see {@link CicdStack.hasResources}). */
   readonly cicd?: CicdStack;
+  /** The alert topic, model-health alarms and dashboard (capability `driftMonitoring`). */
+  readonly monitoring?: MonitoringStack;
   /** Every stack of this environment, in deployment order. */
   readonly stacks: readonly Stack[];
 
@@ -112,6 +115,16 @@ export class Platform {
       if (this.serving) this.pipeline.addStackDependency(this.serving, 'the pipeline runs the deploy state machine');
       stacks.push(this.pipeline);
     }
+    if (MonitoringStack.hasResources(this.capabilities)) {
+      this.monitoring = new MonitoringStack(app, `${prefix}-monitoring`, {
+        ...common,
+        stackName: `${prefix}-monitoring`,
+        description: `${prefix}: alert topic, model-health alarms and dashboard (mlops-platform)`,
+        config: { name: config.name, environment: config.environment, features: config.features, monitoring: config.monitoring, gate: config.gate, serving: config.serving, alerts: config.alerts },
+        disposable: config.disposable,
+      });
+      stacks.push(this.monitoring);
+    }
     if (CicdStack.hasResources(this.capabilities, config)) {
       this.cicd = new CicdStack(app, `${prefix}-cicd`, {
         ...common,
@@ -124,9 +137,10 @@ export class Platform {
     this.stacks = stacks;
 
     // Stack tags (above) reach the stacks themselves; these reach every resource in the templates
-    // (the explicitStackTags flag keeps Tags.of(stack) off the stack).
+    // (the explicitStackTags flag keeps Tags.of(stack) off the stack). Not dashboards: CDK renders Tags on
+    // them, but the CloudFormation schema cfn-lint checks against has none for AWS::CloudWatch::Dashboard.
     for (const stack of stacks) {
-      for (const [key, value] of Object.entries(tags)) Tags.of(stack).add(key, value);
+      for (const [key, value] of Object.entries(tags)) Tags.of(stack).add(key, value, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { stageContext } from '../aws/stage-context';
+import { PIPELINE_METRICS } from '../core/monitoring/monitoring-metrics';
 import { emitStageMetrics } from '../aws/stage-metrics';
 import { STAGES, runFinished, stageFailed, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
@@ -49,9 +50,9 @@ export async function handler(event: unknown): Promise<RecordOutcomeResult> {
     }
   });
   emitStageMetrics(`MLOps/${ctx.config.name}`, ctx.config.environment, 'pipeline', [
-    { name: 'RunsFailed', value: input.outcome === 'gate-rejected' ? 0 : 1 },
-    { name: 'ValidationFailures', value: input.outcome === 'validation-failed' ? 1 : 0 },
-    { name: 'GateRejections', value: input.outcome === 'gate-rejected' ? 1 : 0 },
+    { name: PIPELINE_METRICS.runsFailed, value: input.outcome === 'gate-rejected' ? 0 : 1 },
+    { name: PIPELINE_METRICS.validationFailures, value: input.outcome === 'validation-failed' ? 1 : 0 },
+    { name: PIPELINE_METRICS.gateRejections, value: input.outcome === 'gate-rejected' ? 1 : 0 },
   ]);
   ctx.logger.info('run outcome recorded', { runId, outcome: input.outcome, status: record.status });
   return { runId, status: record.status };

@@ -1,5 +1,6 @@
 /** Register stage Lambda: file the candidate as an immutable registry version with its lineage. */
 import { stageContext } from '../aws/stage-context';
+import { PIPELINE_METRICS } from '../core/monitoring/monitoring-metrics';
 import { emitStageMetrics } from '../aws/stage-metrics';
 import { runFinished, stageStarted, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
@@ -45,7 +46,7 @@ export async function handler(event: unknown): Promise<RegisterStageResult> {
     runFinished(stageSucceeded(r, 'register', at, { outputs: { ...result } }), 'succeeded', at, { decision: 'deploy', model: result.modelName, version: result.version, stage: result.stage }),
   );
   emitStageMetrics(`MLOps/${ctx.config.name}`, ctx.config.environment, 'pipeline', [
-    { name: 'RunsSucceeded', value: 1 },
+    { name: PIPELINE_METRICS.runsSucceeded, value: 1 },
     { name: 'RegisteredVersion', value: result.version },
   ]);
   ctx.logger.info('model registered', { runId: input.runId, version: result.version, stage: result.stage });

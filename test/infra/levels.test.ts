@@ -85,11 +85,12 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
       [PLATFORM_TAGS.environment]: env,
       [PLATFORM_TAGS.maturityLevel]: String(level),
     });
-    // The serving stack before the pipeline, which runs its deploy state machine; cicd last, when the config has a section.
+    // The serving stack before the pipeline, which runs its deploy state machine; monitoring from level 3; cicd last, when the config has a section.
     expect(built.platform.stacks.map((s) => s.stackName)).toEqual([
       `flights-${env}-data`,
       `flights-${env}-serving`,
       `flights-${env}-pipeline`,
+      ...(built.platform.capabilities.driftMonitoring ? [`flights-${env}-monitoring`] : []),
       ...(built.platform.capabilities.cicd ? [`flights-${env}-cicd`] : []),
     ]);
   });

@@ -29,7 +29,8 @@ describe('cdk-nag AwsSolutions on every environment', () => {
   test('synthesizes every environment in config/', () => {
     expect(platforms.map((p) => p.config.environment)).toEqual(['dev', 'prod', 'staging']);
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(
-      ['dev', 'prod', 'staging'].flatMap((env) => ['cicd', 'data', 'pipeline', 'serving'].map((part) => `flights-${env}-${part}`)),
+      // Monitoring from level 3: staging (3) and prod (4), not dev (2).
+      ['dev', 'prod', 'staging'].flatMap((env) => ['cicd', 'data', ...(env === 'dev' ? [] : ['monitoring']), 'pipeline', 'serving'].map((part) => `flights-${env}-${part}`)),
     );
   });
 

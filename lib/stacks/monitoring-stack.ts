@@ -1,0 +1,51 @@
+/**
+ * Monitoring of one environment (capability `driftMonitoring`, level 3+): the KMS-encrypted alert topic
+ * with the configured email subscriptions, the model-health alarms (drift per column, dataset drift,
+ * live quality, endpoint errors and latency, and their composite), and the CloudWatch dashboard. Wiring
+ * only: each part is a construct of its own.
+ */
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { PlatformConfig } from '../../config/schema';
+import { AlertTopic } from '../constructs/alert-topic';
+import { ModelHealthAlarms, scheduleInterval } from '../constructs/model-health-alarms';
+import { PlatformDashboard } from '../constructs/platform-dashboard';
+import type { Capabilities } from '../maturity';
+
+/** Properties of a {@link MonitoringStack}. */
+export interface MonitoringStackProps extends StackProps {
+  readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'features' | 'monitoring' | 'gate' | 'serving' | 'alerts'>;
+  /**
+   * Whether the environment is throwaway: then the topic's key goes with the stack.
+   * @default false
+   */
+  readonly disposable?: boolean;
+}
+
+/** The alert topic, the model-health alarms and the dashboard. */
+export class MonitoringStack extends Stack {
+  /** Whether an environment with these capabilities monitors its model. */
+  static hasResources(capabilities: Capabilities): boolean {
+    return capabilities.driftMonitoring;
+  }
+
+  readonly alerts: AlertTopic;
+  readonly health: ModelHealthAlarms;
+  readonly dashboard: PlatformDashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.alerts = new AlertTopic(this, 'Alerts', {
+      prefix: `${config.name}-${config.environment}`,
+      emails: config.alerts.emails,
+      removalPolicy: props.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    this.health = new ModelHealthAlarms(this, 'Health', { config, topic: this.alerts.topic });
+    this.dashboard = new PlatformDashboard(this, 'Dashboard', {
+      config,
+      alarms: [this.health.unhealthy, this.health.datasetDrift, ...(this.health.liveQuality ? [this.health.liveQuality] : []), this.health.endpointErrors, this.health.endpointLatency, ...this.health.columnAlarms.values()],
+      driftPeriod: scheduleInterval(config.monitoring.schedule),
+    });
+  }
+}

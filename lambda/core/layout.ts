@@ -23,6 +23,8 @@ export const ARTIFACT_PREFIX = {
   capture: 'capture/',
   /** SageMaker real-time endpoints' data capture (the model's CSV input and output, SageMaker's format). */
   endpointCapture: 'endpoint-capture/',
+  /** Drift reports and continuous-training decisions: `monitoring/<name>/…`. */
+  monitoring: 'monitoring/',
   /** Training profiles used as drift baselines. */
   baselines: 'baselines/',
   /** Append-only audit trail (JSON Lines). */

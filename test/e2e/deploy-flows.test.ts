@@ -19,11 +19,11 @@ import { writeEndpoints } from '../../cli/local-endpoints';
 import { platformEndpoints } from '../../cli/commands/local';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 import { getChampion, versionKey, type StageRecord } from '../../lambda/core/registry/registry';
-import type { LocalExecution } from '../../local/stepfunctions-endpoint';
 import { LocalPlatform } from '../../local/platform';
 import type { PlatformConfig } from '../../config/schema';
 import { configAtLevel } from '../infra/helpers';
 import { flights, flightsCsv } from '../helpers/flights';
+import { deployExecutions, uploadAndRun } from '../helpers/local-runs';
 import { captureOutput } from '../helpers/output';
 
 let dir: string;
@@ -40,20 +40,6 @@ async function predict(platform: LocalPlatform): Promise<{ status: number; body:
   return { status: response.status, body: (await response.json()) as { modelVersion?: number; predictions?: number[]; message?: string } };
 }
 
-/** Upload `rows` flights rows and wait for the run the upload rule starts to end. */
-async function uploadAndRun(platform: LocalPlatform, key: string, rows: number): Promise<LocalExecution> {
-  const known = new Set(platform.stepFunctions.executions.keys());
-  await platform.s3.send(new PutObjectCommand({ Bucket: platform.buckets.data, Key: key, Body: flightsCsv(flights(rows)) }));
-  for (let waited = 0; waited < 30_000; waited += 100) {
-    const started = [...platform.stepFunctions.executions.values()].find((e) => !known.has(e.executionArn) && e.stateMachineArn === platform.stateMachineArn);
-    if (started) {
-      await started.done;
-      return started;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no run started for ${key}`);
-}
 
 /** The predict function (the one whose alias the Function URL serves). */
 const aliasFunction = (platform: LocalPlatform): string => platform.assembly.aliases[0]!.functionArn;
@@ -65,7 +51,6 @@ function writeConfig(config: PlatformConfig): string {
   return file;
 }
 
-const deployExecutions = (platform: LocalPlatform): LocalExecution[] => [...platform.stepFunctions.executions.values()].filter((e) => e.stateMachineArn === platform.deployStateMachineArn);
 
 /** Level 3 with a short canary and no improvement margin (a better model is enough). */
 function levelThree(canaryMinutes: number) {

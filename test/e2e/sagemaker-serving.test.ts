@@ -16,10 +16,10 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 import { getChampion } from '../../lambda/core/registry/registry';
-import type { LocalExecution } from '../../local/stepfunctions-endpoint';
 import { LocalPlatform } from '../../local/platform';
 import { configAtLevel, rawConfig } from '../infra/helpers';
 import { flights, flightsCsv } from '../helpers/flights';
+import { deployExecutions, uploadAndRun } from '../helpers/local-runs';
 
 let dir: string;
 beforeAll(() => {
@@ -37,19 +37,6 @@ async function predict(platform: LocalPlatform, body: unknown = RECORD): Promise
   return { status: response.status, body: (await response.json()) as Answer['body'] };
 }
 
-async function uploadAndRun(platform: LocalPlatform, key: string, rows: number): Promise<LocalExecution> {
-  const known = new Set(platform.stepFunctions.executions.keys());
-  await platform.s3.send(new PutObjectCommand({ Bucket: platform.buckets.data, Key: key, Body: flightsCsv(flights(rows)) }));
-  for (let waited = 0; waited < 30_000; waited += 100) {
-    const started = [...platform.stepFunctions.executions.values()].find((e) => !known.has(e.executionArn) && e.stateMachineArn === platform.stateMachineArn);
-    if (started) {
-      await started.done;
-      return started;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no run started for ${key}`);
-}
 
 function sagemakerConfig(level: 1 | 3, engine: 'sagemaker-serverless' | 'sagemaker-realtime', serving: Record<string, unknown> = {}) {
   const dev = rawConfig('dev') as { dataset: Record<string, unknown>; gate: Record<string, unknown>; serving: Record<string, unknown> };
@@ -61,7 +48,6 @@ function sagemakerConfig(level: 1 | 3, engine: 'sagemaker-serverless' | 'sagemak
   });
 }
 
-const deployExecutions = (platform: LocalPlatform): LocalExecution[] => [...platform.stepFunctions.executions.values()].filter((e) => e.stateMachineArn === platform.deployStateMachineArn);
 
 describe("serving.engine 'sagemaker-serverless' at level 3", () => {
   test('each version gets its own endpoint; the canary shifts the front to it; the previous endpoint is retired; clients see one API', async () => {

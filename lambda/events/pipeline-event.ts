@@ -46,6 +46,8 @@ export const validateResultSchema = z.object({
 /** The features stage's result. */
 export const featuresResultSchema = z.object({
   specKey: z.string(),
+  /** Absent in runs recorded before drift baselines existed. */
+  driftBaselineKey: z.string().optional(),
   trainKey: z.string(),
   testKey: z.string(),
   splitKey: z.string(),

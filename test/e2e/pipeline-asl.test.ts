@@ -84,8 +84,12 @@ describe('the synthesized training pipeline, run locally', () => {
       data: { bucket: DATA, key: 'incoming/2001/flights-20k.csv', validationReportKey: 'runs/run-1/validate/report.json' },
     });
     expect(await keys(ARTIFACTS, 'registry/flights/1/')).toEqual(
-      ['claim', 'importance', 'manifest', 'metrics', 'model', 'profile', 'stage', 'transform-spec'].map((f) => `registry/flights/1/${f}.json`),
+      ['claim', 'drift-baseline', 'importance', 'manifest', 'metrics', 'model', 'profile', 'stage', 'transform-spec'].map((f) => `registry/flights/1/${f}.json`),
     );
+    // The drift baseline of the training split: the model's input columns but the timestamp, each with the
+    // method Evidently would choose for ~16k reference rows.
+    const baseline = await readJson<{ columns: Record<string, { method: string }> }>(ARTIFACTS, 'registry/flights/1/drift-baseline.json');
+    expect(Object.fromEntries(Object.entries(baseline.columns).map(([column, b]) => [column, b.method]))).toEqual({ origin: 'jensenshannon', destination: 'jensenshannon', distance: 'wasserstein' });
     const record = await readJson<RunRecord>(ARTIFACTS, 'runs/run-1/run.json');
     expect(record.status).toBe('succeeded');
     expect(Object.keys(record.stages).sort()).toEqual(['evaluate', 'features', 'register', 'train', 'validate']);

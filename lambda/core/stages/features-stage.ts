@@ -15,11 +15,14 @@ import { resolveFormat, type DatasetSource } from '../validation/validate-datase
 import type { FeatureMatrix } from '../features/matrix';
 import { getChampion, versionKey, type RegistryStore } from '../registry/registry';
 import { writeSageMakerInputs, type SageMakerPlan } from '../sagemaker/sagemaker-inputs';
+import { DRIFT_BASELINE_FILE, trainingDriftBaseline } from '../monitoring/drift-reference';
 import type { ArtifactStore } from './artifact-store';
 
 /** What the features stage hands to the next stages. */
 export interface FeaturesStageResult {
   readonly specKey: string;
+  /** The drift baseline of the training split (registered with the version; the drift check's reference). */
+  readonly driftBaselineKey: string;
   readonly trainKey: string;
   readonly testKey: string;
   readonly splitKey: string;
@@ -104,6 +107,7 @@ export async function runFeaturesStage(input: {
   const take = (rows: Int32Array): Float64Array => Float64Array.from(rows, (i) => y[i]!);
   const key = (file: string): string => runKey(runId, 'features', file);
   await store.putJson(key('transform-spec.json'), spec);
+  await store.putJson(key(DRIFT_BASELINE_FILE), trainingDriftBaseline(table, split.train, spec));
   const train = { x: applyTransformSpec(spec, table, split.train), y: take(split.train) };
   const test = { x: applyTransformSpec(spec, table, split.test), y: take(split.test) };
   await store.putBytes(key('train.bin'), encodeDataset(train));
@@ -126,6 +130,7 @@ export async function runFeaturesStage(input: {
   }
   return {
     specKey: key('transform-spec.json'),
+    driftBaselineKey: key(DRIFT_BASELINE_FILE),
     trainKey: key('train.bin'),
     testKey: key('test.bin'),
     splitKey: key('split.bin'),

@@ -3,6 +3,7 @@
  * metrics, importance, the training profile (the drift baseline) — with a manifest of its lineage, and
  * promote it to champion when the environment deploys automatically.
  */
+import { DRIFT_BASELINE_FILE } from '../monitoring/drift-reference';
 import { createHash } from 'node:crypto';
 import type { StageConfig } from '../../../config/schema';
 import type { TrainedModel } from '../models/train-model';
@@ -49,6 +50,8 @@ export async function runRegisterStage(input: {
   /** The model: trained in the Lambda (its JSON), or trained by SageMaker (its artifact in the artifact bucket). */
   readonly candidate: { readonly modelKey: string } | { readonly sagemaker: SageMakerPlan; readonly artifactUri: string };
   readonly specKey: string;
+  /** The features stage's drift baseline, registered as `drift-baseline.json`. */
+  readonly driftBaselineKey?: string;
   readonly evaluationKey: string;
   /** The validate stage's profile; absent without a validation gate (the version then has none). */
   readonly profileKey?: string;
@@ -95,7 +98,7 @@ export async function runRegisterStage(input: {
       metrics: { holdout: evaluation.metrics, baseline: evaluation.baseline, champion: evaluation.champion ?? null, gate: evaluation.gate },
       importance: evaluation.importance,
       profile: input.profileKey ? await store.getJson(input.profileKey) : null,
-      binaries,
+      binaries: { ...binaries, ...(input.driftBaselineKey ? { [DRIFT_BASELINE_FILE]: input.driftBaselineKey } : {}) },
     },
     {
       runId: input.runId,

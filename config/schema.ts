@@ -215,6 +215,7 @@ const scheduleExpression = z
 const monitoringSchema = z.strictObject({
   schedule: scheduleExpression.default('rate(1 hour)'),
   windowHours: z.number().int().min(1).max(720).default(24),
+  minRows: z.number().int().min(1).max(10_000_000).default(500).describe('captured rows a drift verdict needs; fewer, and the next check reads a longer window (up to windowHours)'),
   columnDriftThreshold: z.number().positive().default(0.1),
   datasetDriftShare: z.number().gt(0).lte(1).default(0.5),
   psiBins: z.number().int().min(2).max(100).default(10),

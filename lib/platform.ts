@@ -121,6 +121,8 @@ export class Platform {
         stackName: `${prefix}-monitoring`,
         description: `${prefix}: alert topic, model-health alarms and dashboard (mlops-platform)`,
         config: { name: config.name, environment: config.environment, features: config.features, monitoring: config.monitoring, gate: config.gate, serving: config.serving, alerts: config.alerts },
+        artifactBucket: this.data.artifactBucket,
+        logRetention: retentionDays(config.storage.logRetentionDays),
         disposable: config.disposable,
       });
       stacks.push(this.monitoring);

@@ -14,6 +14,8 @@ export const driftEnvSchema = z.object({
   ENVIRONMENT_NAME: z.string().min(1),
   /** `monitoring.windowHours`: the longest window a check reads. */
   WINDOW_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  /** `monitoring.minRows`: captured rows a verdict needs. */
+  MIN_ROWS: z.coerce.number().int().min(1).default(500),
   /** `monitoring.datasetDriftShare`. */
   DATASET_DRIFT_SHARE: z.coerce.number().gt(0).lte(1).default(0.5),
   /** `monitoring.columnDriftThreshold`: the distance methods' threshold. */

@@ -59,12 +59,13 @@ export async function handler(): Promise<DriftCheckResult> {
     modelName: name,
     modelVersion: champion.version,
     environment: env.ENVIRONMENT_NAME,
-    options: { datasetDriftShare: env.DATASET_DRIFT_SHARE, columnDriftThreshold: env.COLUMN_DRIFT_THRESHOLD },
+    options: { minRows: env.MIN_ROWS, datasetDriftShare: env.DATASET_DRIFT_SHARE, columnDriftThreshold: env.COLUMN_DRIFT_THRESHOLD },
   });
   const reportKey = driftReportKey(name, report.at);
   await store.put(reportKey, report);
   emit(report);
-  await store.put(driftStateKey(name), { checkedUntil: report.window.to } satisfies DriftState);
+  // Without a verdict the window stays open: the next check reads from the same start.
+  if (report.result) await store.put(driftStateKey(name), { checkedUntil: report.window.to } satisfies DriftState);
   logger.info('drift checked', {
     reportKey,
     version: champion.version,

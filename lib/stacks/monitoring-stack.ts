@@ -1,13 +1,16 @@
 /**
- * Monitoring of one environment (capability `driftMonitoring`, level 3+): the KMS-encrypted alert topic
- * with the configured email subscriptions, the model-health alarms (drift per column, dataset drift,
+ * Monitoring of one environment (capability `driftMonitoring`, level 3+): the scheduled drift check, the
+ * KMS-encrypted alert topic with the configured email subscriptions, the model-health alarms (drift per column, dataset drift,
  * live quality, endpoint errors and latency, and their composite), and the CloudWatch dashboard. Wiring
  * only: each part is a construct of its own.
  */
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
 import { AlertTopic } from '../constructs/alert-topic';
+import { DriftMonitor } from '../constructs/drift-monitor';
 import { ModelHealthAlarms, scheduleInterval } from '../constructs/model-health-alarms';
 import { PlatformDashboard } from '../constructs/platform-dashboard';
 import type { Capabilities } from '../maturity';
@@ -15,6 +18,10 @@ import type { Capabilities } from '../maturity';
 /** Properties of a {@link MonitoringStack}. */
 export interface MonitoringStackProps extends StackProps {
   readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'features' | 'monitoring' | 'gate' | 'serving' | 'alerts'>;
+  /** The artifact bucket: the drift check reads the registry and captures there and writes `monitoring/`. */
+  readonly artifactBucket: IBucket;
+  /** Retention of the drift function's log group. */
+  readonly logRetention: RetentionDays;
   /**
    * Whether the environment is throwaway: then the topic's key goes with the stack.
    * @default false
@@ -30,6 +37,7 @@ export class MonitoringStack extends Stack {
   }
 
   readonly alerts: AlertTopic;
+  readonly drift: DriftMonitor;
   readonly health: ModelHealthAlarms;
   readonly dashboard: PlatformDashboard;
 
@@ -40,6 +48,12 @@ export class MonitoringStack extends Stack {
       prefix: `${config.name}-${config.environment}`,
       emails: config.alerts.emails,
       removalPolicy: props.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    this.drift = new DriftMonitor(this, 'Drift', {
+      artifactBucket: props.artifactBucket,
+      config,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
     this.health = new ModelHealthAlarms(this, 'Health', { config, topic: this.alerts.topic });
     this.dashboard = new PlatformDashboard(this, 'Dashboard', {

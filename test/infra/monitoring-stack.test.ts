@@ -80,6 +80,18 @@ describe('the monitoring stack (level 3)', () => {
     for (const metric of ['RunsSucceeded', 'RunsFailed', 'ValidationFailures', 'DriftScore', 'DatasetDriftShare']) expect(body).toContain(metric);
   });
 
+  test('the drift check runs on monitoring.schedule with the thresholds from config, reading the registry and captures, writing only monitoring/<name>/', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(30 minutes)', State: 'ENABLED' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PLATFORM_NAME: 'flights', ENVIRONMENT_NAME: 'level3', WINDOW_HOURS: '24', DATASET_DRIFT_SHARE: '0.4', COLUMN_DRIFT_THRESHOLD: '0.15', POWERTOOLS_SERVICE_NAME: 'drift' }) },
+      Tags: Match.arrayWith([{ Key: 'mlops:handler', Value: 'drift' }]),
+    });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }).Properties.PolicyDocument.Statement);
+    const writes = statements.filter((st) => [st.Action].flat().includes('s3:PutObject')).map((st) => JSON.stringify(st.Resource));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatch(/\/monitoring\/flights\/\*"/);
+  });
+
   test('cdk-nag finds nothing unacknowledged', () => {
     expect(() => app.synth()).not.toThrow();
   });

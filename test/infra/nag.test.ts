@@ -94,6 +94,16 @@ describe('cdk-nag AwsSolutions on every environment', () => {
       // The predict function reads its model's registry folder and writes captured requests.
       expected.set(`flights-${env}-serving/Predict/Function`, ['AwsSolutions-L1']);
       expected.set(`flights-${env}-serving/Predict/Role`, ['AwsSolutions-IAM5[Resource::*]', prefixGrant('ArtifactBucket', 'registry/flights'), prefixGrant('ArtifactBucket', 'capture')]);
+      // Levels 3+: the drift check reads its model's registry folder and the captures, reads and writes monitoring/<name>/.
+      if (env !== 'dev') {
+        expected.set(`flights-${env}-monitoring/Drift/Function/Function`, ['AwsSolutions-L1']);
+        expected.set(`flights-${env}-monitoring/Drift/Function/Role`, [
+          'AwsSolutions-IAM5[Resource::*]',
+          prefixGrant('ArtifactBucket', 'registry/flights'),
+          prefixGrant('ArtifactBucket', 'capture'),
+          prefixGrant('ArtifactBucket', 'monitoring/flights'),
+        ]);
+      }
       // The Distributed Map's child executions of this state machine (Describe/Stop, and Redrive by label).
       const executions = 'arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:\\{"Fn::Select":\\[6,\\{"Fn::Split":\\[":",\\{"Ref":"TrainingPipelineStateMachine[0-9A-F]{8}"\\}\\]\\}\\]\\}';
       expected.set(`flights-${env}-pipeline/TrainingPipeline/StateMachine/DistributedMapPolicy`, [

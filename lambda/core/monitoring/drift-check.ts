@@ -6,9 +6,10 @@
  * - Window: from the end of the last check (its state document) to now, or `windowHours` back when there
  *   was none or it is older than that; captures are read hour folder by hour folder
  *   (`capture/<day>/<hour>/`), and records outside the window are left out.
- * - Fewer than {@link MIN_DRIFT_ROWS} captured rows give no verdict: the report says so and only
- *   `DriftRows` is emitted (a missing verdict is "no data" to the alarms, not a breach). A test on a handful
- *   of rows would fire on noise.
+ * - Fewer than `minRows` captured rows (config `monitoring.minRows`) give no verdict: the report says so,
+ *   only `DriftRows` is emitted (a missing verdict is "no data" to the alarms, not a breach), and the window
+ *   is not closed — the next check reads from the same start, so a quiet endpoint's rows add up (within
+ *   `windowHours`) instead of being judged a handful at a time, where sampling noise alone reads as drift.
  * - Each captured record is counted once per row of its batch; a capture object that is not a capture
  *   record (damaged, foreign) is skipped and named in the report — nothing is lost, the object stays.
  */
@@ -19,12 +20,9 @@ import { ARTIFACT_PREFIX } from '../layout';
 import { captureHourPrefix, type CaptureRecord } from '../serving/capture';
 import { MONITORING_METRICS } from './monitoring-metrics';
 
-/** Rows below which a window gets no drift verdict. */
-export const MIN_DRIFT_ROWS = 50;
-
 /** What the last check left for the next one. */
 export interface DriftState {
-  /** ISO end of the last checked window. */
+  /** ISO end of the last window that got a verdict. */
   readonly checkedUntil: string;
 }
 
@@ -68,7 +66,7 @@ export interface DriftReport {
   readonly rows: number;
   readonly captures: number;
   readonly skipped: readonly SkippedCapture[];
-  /** Absent when the window had fewer than {@link MIN_DRIFT_ROWS} rows. */
+  /** Absent when the window had fewer than `minRows` rows. */
   readonly result?: DriftResult;
   /** Why there is no result. */
   readonly noVerdict?: string;
@@ -76,6 +74,8 @@ export interface DriftReport {
 
 /** Options of {@link checkDrift}. */
 export interface DriftCheckOptions {
+  /** `monitoring.minRows`: rows a verdict needs. */
+  readonly minRows: number;
   readonly datasetDriftShare: number;
   /** `monitoring.columnDriftThreshold`: the distance methods' threshold (p-value tests keep 0.05). */
   readonly columnDriftThreshold: number;
@@ -113,7 +113,8 @@ export function checkDrift(input: {
     captures: inWindow.length,
     skipped: input.skipped ?? [],
   };
-  if (rows < MIN_DRIFT_ROWS) return { ...base, noVerdict: `${rows} captured rows in the window; a verdict needs at least ${MIN_DRIFT_ROWS}` };
+  const { minRows } = input.options;
+  if (rows < minRows) return { ...base, noVerdict: `${rows} captured rows in the window; a verdict needs at least ${minRows} (monitoring.minRows): the next check reads from the same start` };
   const distance = input.options.columnDriftThreshold;
   const thresholds: Partial<Record<DriftMethod, number>> = { wasserstein: distance, jensenshannon: distance };
   return { ...base, result: computeDrift(input.baseline, sketch, { datasetDriftShare: input.options.datasetDriftShare, thresholds }) };

@@ -5,12 +5,13 @@
  */
 import { buildDriftBaseline } from '../../../lambda/core/drift/drift-baseline';
 import type { Table } from '../../../lambda/core/features/table';
-import { captureHourPrefixes, checkDrift, driftMetrics, driftReportKey, driftStateKey, driftWindow, MIN_DRIFT_ROWS } from '../../../lambda/core/monitoring/drift-check';
+import { captureHourPrefixes, checkDrift, driftMetrics, driftReportKey, driftStateKey, driftWindow } from '../../../lambda/core/monitoring/drift-check';
 import { driftColumns, driftReference } from '../../../lambda/core/monitoring/drift-reference';
 import type { CaptureRecord } from '../../../lambda/core/serving/capture';
 import { flights } from '../../helpers/flights';
 
 const NOW = new Date('2026-11-27T12:30:00Z');
+const MIN_ROWS = 500;
 
 describe('driftWindow', () => {
   test('from the end of the last check to now', () => {
@@ -50,7 +51,7 @@ function captures(rows: ReadonlyArray<Record<string, unknown>>, at = '2026-11-27
 }
 const live = all.slice(10_000).map((f) => ({ distance: f.distance, origin: f.origin, destination: f.destination }));
 const check = (records: CaptureRecord[]) =>
-  checkDrift({ baseline, captures: records, window: { from: new Date('2026-11-27T11:30:00Z'), to: NOW }, modelName: 'flights', modelVersion: 3, environment: 'prod', options: { datasetDriftShare: 0.5, columnDriftThreshold: 0.1 } });
+  checkDrift({ baseline, captures: records, window: { from: new Date('2026-11-27T11:30:00Z'), to: NOW }, modelName: 'flights', modelVersion: 3, environment: 'prod', options: { minRows: MIN_ROWS, datasetDriftShare: 0.5, columnDriftThreshold: 0.1 } });
 
 describe('checkDrift', () => {
   test('live flights like the reference: no column drifts', () => {
@@ -77,11 +78,11 @@ describe('checkDrift', () => {
   });
 
   test('records outside the window are left out; below the minimum rows there is no verdict', () => {
-    const report = check([...captures(live.slice(0, MIN_DRIFT_ROWS - 10)), ...captures(live, '2026-11-27T09:00:00.000Z')]);
-    expect(report).toMatchObject({ rows: MIN_DRIFT_ROWS - 10, noVerdict: `${MIN_DRIFT_ROWS - 10} captured rows in the window; a verdict needs at least ${MIN_DRIFT_ROWS}` });
+    const report = check([...captures(live.slice(0, MIN_ROWS - 10)), ...captures(live, '2026-11-27T09:00:00.000Z')]);
+    expect(report).toMatchObject({ rows: MIN_ROWS - 10, noVerdict: `${MIN_ROWS - 10} captured rows in the window; a verdict needs at least ${MIN_ROWS} (monitoring.minRows): the next check reads from the same start` });
     expect(report.result).toBeUndefined();
     // Without a verdict only the row count is emitted: no data, not a breach, for the alarms.
-    expect(driftMetrics(report)).toEqual([{ dimensions: { environment: 'prod' }, metrics: [{ name: 'DriftRows', value: MIN_DRIFT_ROWS - 10, unit: 'Count' }] }]);
+    expect(driftMetrics(report)).toEqual([{ dimensions: { environment: 'prod' }, metrics: [{ name: 'DriftRows', value: MIN_ROWS - 10, unit: 'Count' }] }]);
   });
 
   test('metrics: per column drifted (0/1), score and PSI; for the dataset the drifted share and the rows', () => {

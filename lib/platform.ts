@@ -123,6 +123,7 @@ export class Platform {
         config: { name: config.name, environment: config.environment, features: config.features, monitoring: config.monitoring, gate: config.gate, serving: config.serving, alerts: config.alerts },
         artifactBucket: this.data.artifactBucket,
         logRetention: retentionDays(config.storage.logRetentionDays),
+        ...(this.capabilities.autoRetrain && this.pipeline ? { retrain: { pipeline: this.pipeline.pipeline.stateMachine, dataBucket: this.data.dataBucket } } : {}),
         disposable: config.disposable,
       });
       stacks.push(this.monitoring);

@@ -249,6 +249,12 @@ export class LocalAssembly {
         return `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/${logicalId}`;
       case 'AWS::Logs::LogGroup':
         return `arn:aws:logs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:log-group:${logicalId}:*`;
+      case 'AWS::CloudWatch::Alarm':
+      case 'AWS::CloudWatch::CompositeAlarm': {
+        // Alarms are known by name (the local alarm evaluator's events carry this ARN).
+        const name = resource.Properties?.AlarmName;
+        return `arn:aws:cloudwatch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:alarm:${name !== undefined ? this.resolve(stackName, name, `${logicalId}.AlarmName`) : logicalId}`;
+      }
       default:
         return `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
     }

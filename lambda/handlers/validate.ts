@@ -29,15 +29,23 @@ const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: 
 
 /**
  * The event: the run and the object to validate (the pipeline's input). The bucket defaults to the data
- * bucket, and the key must be an upload.
+ * bucket, and the key must be an upload — or, for a retrain (trigger `drift`, level 4), data that passed
+ * validation before (`validated/…`), which is checked again against today's schema.
  */
-export const validateEventSchema = runInputSchema.extend({
-  bucket: z.string().min(3).optional(),
-  key: z
-    .string()
-    .min(1)
-    .refine((k) => k.startsWith(DATA_PREFIX.incoming) && k.length > DATA_PREFIX.incoming.length, `a key under ${DATA_PREFIX.incoming} (uploads are validated from there)`),
-});
+export const validateEventSchema = runInputSchema
+  .extend({
+    bucket: z.string().min(3).optional(),
+    key: z.string().min(1),
+  })
+  .superRefine((event, ctx) => {
+    const under = (prefix: string): boolean => event.key.startsWith(prefix) && event.key.length > prefix.length;
+    if (under(DATA_PREFIX.incoming) || (event.trigger === 'drift' && under(DATA_PREFIX.validated))) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['key'],
+      message: `a key under ${DATA_PREFIX.incoming} (uploads are validated from there)${event.trigger === 'drift' ? ` or ${DATA_PREFIX.validated} (a retrain)` : ''}`,
+    });
+  });
 
 /** The validate handler's input. */
 export type ValidateEvent = z.infer<typeof validateEventSchema>;

@@ -133,6 +133,8 @@ export class PipelineStack extends Stack {
       validate.grantReadObjects(props.dataBucket, DATA_PREFIX.incoming);
       validate.grantWriteObjects(props.dataBucket, DATA_PREFIX.quarantine);
       validate.grantWriteObjects(props.dataBucket, DATA_PREFIX.validated);
+      // Level 4: a retrain runs on the newest validated data, which the validate stage then reads.
+      if (props.capabilities.autoRetrain) validate.grantReadObjects(props.dataBucket, DATA_PREFIX.validated);
       validate.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
       // The run record (runs/<runId>/run.json) is read-modify-write.
       validate.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);

@@ -102,3 +102,60 @@ test('a shifted stream of live requests: the drift check says so and the dataset
     await platform.stop();
   }
 });
+
+test('level 4: the drift alarm starts a retrain on the newest validated data (trigger drift), recorded; another ALARM within the cooldown is skipped and recorded why', async () => {
+  let offset = 0;
+  const base = levelThree();
+  const config = configAtLevel(4, { dataset: base.dataset, gate: base.gate, serving: base.serving, monitoring: { ...base.monitoring, retrain: { cooldownHours: 24, maxPerWeek: 3, includeCapturedData: true } } });
+  const lines: string[] = [];
+  const platform = await LocalPlatform.start({ config, dir: join(dir, 'level4'), clockSpeed: 300, now: () => Date.now() + offset, log: (l) => lines.push(l) });
+  const runs = () => [...platform.stepFunctions.executions.values()].filter((e) => e.stateMachineArn === platform.stateMachineArn);
+  const decisions = async (): Promise<Array<{ decision: string; rule: string; reason: string; runId?: string; alarm: string }>> => {
+    const listed = await platform.s3.send(new ListObjectsV2Command({ Bucket: platform.buckets.artifacts, Prefix: 'monitoring/flights/retrain/' }));
+    return Promise.all(
+      (listed.Contents ?? [])
+        .map((o) => o.Key!)
+        .sort()
+        .map(async (Key) => JSON.parse(await (await platform.s3.send(new GetObjectCommand({ Bucket: platform.buckets.artifacts, Key }))).Body!.transformToString()) as { decision: string; rule: string; reason: string; runId?: string; alarm: string }),
+    );
+  };
+  try {
+    const first = await uploadAndRun(platform, 'incoming/flights.csv', 3_000);
+    expect(JSON.parse(first.output!)).toMatchObject({ deploy: { status: 'SUCCEEDED' } });
+
+    // Act: shifted traffic, the drift check, the period completes, the alarms evaluate.
+    await traffic(platform, requests(flights(9_000).slice(8_000)).map((r) => ({ ...r, distance: r.distance * 3, origin: 'ZZZ' })));
+    await until('a drift verdict', async () => (await reports(platform)).find((r) => r.result?.datasetDrift));
+    offset += 5 * 60_000;
+    platform.evaluateAlarms();
+
+    // Assess: the alarms' events reached the retrain trigger; one started a run with trigger drift on the
+    // validated copy of the upload; the others of the same episode (every drifted column's alarm fired at
+    // once, their triggers ran concurrently) were skipped — one retrain, not four.
+    const started = await until('a retrain decision that started a run', async () => (await decisions()).find((d) => d.decision === 'started'));
+    expect(started.reason).toMatch(/went to ALARM; retraining on s3:\/\/flights-level4-data-\w+\/validated\/run-flights-[\w-]+\/flights\.csv$/);
+    const retrain = await until('the retrain run', async () => runs().find((e) => e.name === started.runId));
+    await retrain.done;
+    expect(JSON.parse(retrain.input)).toMatchObject({ trigger: 'drift', key: expect.stringMatching(/^validated\//) });
+    // It ran the whole pipeline, the gate judging it against the champion it would replace.
+    expect({ status: retrain.status, error: retrain.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect(JSON.parse(retrain.output!)).toMatchObject({ evaluate: { decision: expect.stringMatching(/^(deploy|reject)$/) } });
+    const all = await until('every alarm decided', async () => {
+      const d = await decisions();
+      return d.length >= 2 ? d : undefined;
+    });
+    expect(all.filter((d) => d.decision === 'started')).toHaveLength(1);
+    expect(all.filter((d) => d.decision === 'skipped').map((d) => d.rule)).toEqual(expect.arrayContaining([expect.stringMatching(/^(running|cooldown)$/)]));
+
+    // Act: the dataset-drift alarm goes ALARM again later the same day (an event as CloudWatch sends it).
+    const before = (await decisions()).length;
+    platform.publish({ version: '0', id: 'again', 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account: '000000000000', region: 'us-east-1', time: new Date().toISOString(), resources: ['arn:aws:cloudwatch:us-east-1:000000000000:alarm:flights-level4-dataset-drift'], detail: { alarmName: 'flights-level4-dataset-drift', state: { value: 'ALARM', reason: 'again' }, previousState: { value: 'OK', reason: '' } } });
+    const again = await until('the second decision', async () => (await decisions()).slice(before).at(0));
+
+    // Assess: skipped by the cooldown, saying when the next start is possible; no new run.
+    expect(again).toMatchObject({ decision: 'skipped', rule: 'cooldown', alarm: 'flights-level4-dataset-drift', reason: expect.stringMatching(/within the 24 h cooldown \(next possible /) });
+    expect(runs().filter((e) => JSON.parse(e.input).trigger === 'drift')).toHaveLength(1);
+  } finally {
+    await platform.stop();
+  }
+});

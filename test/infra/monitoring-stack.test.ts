@@ -112,3 +112,32 @@ test('levels 0–2 have no monitoring stack', () => {
 test('scheduleInterval: rate expressions as given (within CloudWatch’s 1 minute – 1 day), cron as one hour', () => {
   expect(['rate(1 minute)', 'rate(15 minutes)', 'rate(2 hours)', 'rate(1 day)', 'rate(3 days)', 'cron(0 * * * ? *)'].map((e) => scheduleInterval(e).toSeconds())).toEqual([60, 900, 7200, 86400, 86400, 3600]);
 });
+
+describe('continuous training (level 4)', () => {
+  const app = testApp();
+  const [platform] = buildApp(app, [configAtLevel(4, { monitoring: { retrain: { cooldownHours: 12, maxPerWeek: 2, includeCapturedData: true } } })]);
+  const template = Template.fromStack(platform!.monitoring!);
+
+  test('a rule on the drift and quality alarms going to ALARM invokes the retrain trigger, with the guardrails from config', () => {
+    const rule = Object.values(template.findResources('AWS::Events::Rule')).map((r) => (r as { Properties: { EventPattern?: { source: string[]; 'detail-type': string[]; resources: unknown[]; detail: unknown } } }).Properties).find((p) => p.EventPattern);
+    expect(rule!.EventPattern).toMatchObject({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { state: { value: ['ALARM'] } } });
+    // The dataset-drift alarm and one per feature column (no quality threshold in this config).
+    expect(rule!.EventPattern!.resources).toHaveLength(1 + Object.keys(platform!.config.features).length);
+    expect(JSON.stringify(rule!.EventPattern!.resources)).not.toMatch(/Endpoint(Errors|Latency)/);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ COOLDOWN_HOURS: '12', MAX_PER_WEEK: '2', PLATFORM_NAME: 'flights' }) },
+      Tags: Match.arrayWith([{ Key: 'mlops:handler', Value: 'retrain' }]),
+    });
+  });
+
+  test('the trigger may start and list executions of the training pipeline only', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }).Properties.PolicyDocument.Statement);
+    const states = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('states:')));
+    expect(states.flatMap((s) => [s.Action].flat()).sort()).toEqual(['states:ListExecutions', 'states:StartExecution']);
+    for (const s of states) expect(JSON.stringify(s.Resource)).toMatch(/flights-level4-pipeline/);
+  });
+
+  test('level 3 has no retrain trigger', () => {
+    expect(buildApp(testApp(), [configAtLevel(3)])[0]!.monitoring!.retrainTrigger).toBeUndefined();
+  });
+});

@@ -104,6 +104,11 @@ describe('cdk-nag AwsSolutions on every environment', () => {
           prefixGrant('ArtifactBucket', 'monitoring/flights'),
         ]);
       }
+      // Level 4 (prod): the retrain trigger lists the validated data and keeps its decisions.
+      if (env === 'prod') {
+        expected.set(`flights-${env}-monitoring/Retrain/Function/Function`, ['AwsSolutions-L1']);
+        expected.set(`flights-${env}-monitoring/Retrain/Function/Role`, ['AwsSolutions-IAM5[Resource::*]', prefixGrant('DataBucket', 'validated'), prefixGrant('ArtifactBucket', 'monitoring/flights/retrain')]);
+      }
       // The Distributed Map's child executions of this state machine (Describe/Stop, and Redrive by label).
       const executions = 'arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:\\{"Fn::Select":\\[6,\\{"Fn::Split":\\[":",\\{"Ref":"TrainingPipelineStateMachine[0-9A-F]{8}"\\}\\]\\}\\]\\}';
       expected.set(`flights-${env}-pipeline/TrainingPipeline/StateMachine/DistributedMapPolicy`, [

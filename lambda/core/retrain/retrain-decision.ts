@@ -28,8 +28,8 @@ export interface RetrainRecord {
   /** ISO time of the decision. */
   readonly at: string;
   readonly decision: 'started' | 'skipped';
-  /** The rule that skipped it, or `started`. */
-  readonly rule: RetrainRule | 'started';
+  /** The rule that skipped it (`no-data`: nothing validated to train on), or `started`. */
+  readonly rule: RetrainRule | 'no-data' | 'started';
   /** Why, in words (the alarm, the limit, the running run). */
   readonly reason: string;
   /** The alarm whose change asked for it. */

@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import type { PlatformConfig } from '../config/schema';
 import { deployCommand } from './commands/deploy';
+import { driftCommand } from './commands/drift';
 import { localRunCommand, localUpCommand } from './commands/local';
 import { modelShowCommand, modelsCommand, modelStageCommand, parseVersion, s3ModelRegistry, type ModelRegistry, type StageChangeOptions } from './commands/models';
 import { predictCommand, readRequestBody, resolvePredictEndpoint } from './commands/predict';
@@ -88,6 +89,18 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
   ).action(async (file: string, options: ConfigOptions & { json?: boolean; workers?: number }) => {
     const config = selectConfig(options);
     setExit(await validateCommand(file, config, { json: options.json ?? false, ...(options.workers ? { workers: options.workers } : {}) }, output));
+  });
+
+  configOptions(
+    program
+      .command('drift')
+      .description("drift report between two local data files (the reference fixes each column's test, as a training split does)")
+      .argument('<reference>', 'reference data: CSV, JSON Lines or Parquet')
+      .argument('<current>', 'current data, same format and columns')
+      .option('--json', 'print the report as JSON'),
+  ).action(async (reference: string, current: string, options: ConfigOptions & { json?: boolean }) => {
+    const config = selectConfig(options);
+    setExit(await driftCommand(reference, current, config, { json: options.json ?? false }, output));
   });
 
   targetOptions(

@@ -25,8 +25,6 @@ export const ARTIFACT_PREFIX = {
   endpointCapture: 'endpoint-capture/',
   /** Drift reports and continuous-training decisions: `monitoring/<name>/…`. */
   monitoring: 'monitoring/',
-  /** Training profiles used as drift baselines. */
-  baselines: 'baselines/',
   /** Append-only audit trail (JSON Lines). */
   audit: 'audit/',
 } as const;

@@ -124,6 +124,7 @@ export class Platform {
         artifactBucket: this.data.artifactBucket,
         logRetention: retentionDays(config.storage.logRetentionDays),
         ...(this.capabilities.autoRetrain && this.pipeline ? { retrain: { pipeline: this.pipeline.pipeline.stateMachine, dataBucket: this.data.dataBucket } } : {}),
+        ...(this.capabilities.governance ? { audit: true } : {}),
         disposable: config.disposable,
       });
       stacks.push(this.monitoring);

@@ -14,10 +14,14 @@ export const retrainEnvSchema = z.object({
   ARTIFACT_BUCKET: z.string().min(3),
   /** The config's `name`. */
   PLATFORM_NAME: z.string().min(1),
+  /** The config's `environment`. */
+  ENVIRONMENT_NAME: z.string().min(1),
   /** `monitoring.retrain.cooldownHours`. */
   COOLDOWN_HOURS: z.coerce.number().int().min(0).max(720),
   /** `monitoring.retrain.maxPerWeek`. */
   MAX_PER_WEEK: z.coerce.number().int().min(1).max(100),
+  /** `on` at the governance level: decisions are recorded in the audit trail (`audit/`). */
+  AUDIT_TRAIL: z.enum(['on', 'off']).default('off'),
   POWERTOOLS_SERVICE_NAME: z.string().default('retrain'),
   POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });

@@ -13,6 +13,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { lambdaClient, s3Client } from '../aws/clients';
+import { auditRecorder } from '../aws/audit-recorder';
 import { emitStageMetrics } from '../aws/stage-metrics';
 import { publishPinnedVersion, routeAlias, type AliasRoute, type PublishedPredictVersion } from '../aws/predict-publisher';
 import { s3RegistryStore } from '../aws/s3-registry-store';
@@ -24,6 +25,7 @@ import { parsePipelineEvent } from '../events/pipeline-event';
 const env = deployEnvSchema.parse(process.env);
 const registry = s3RegistryStore(s3Client(), env.ARTIFACT_BUCKET);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
+const audit = auditRecorder({ enabled: env.AUDIT_TRAIL === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
 
 const planSchema = z.object({
   modelName: z.string(),
@@ -133,6 +135,14 @@ export async function handler(event: unknown): Promise<DeployStepResult> {
         { name: 'Deployments', value: 1 },
         { name: 'DeployedVersion', value: input.plan.version },
       ]);
+      await audit({
+        kind: 'deployment',
+        decision: 'deployed',
+        subject: { model: input.plan.modelName, version: input.plan.version, ...(input.plan.runId ? { runId: input.plan.runId } : {}) },
+        reason: input.plan.reason,
+        evidence: { strategy: input.plan.strategy, ...(input.plan.previousVersion !== undefined ? { previousVersion: input.plan.previousVersion } : {}), ...(input.deployment ? { deployment: input.deployment } : {}) },
+        by: input.plan.requestedBy,
+      });
       logger.info('deployed', { version: input.plan.version, previousVersion: input.plan.previousVersion, strategy: input.plan.strategy });
       return { version: input.plan.version, stage: stage.stage };
     }
@@ -141,6 +151,14 @@ export async function handler(event: unknown): Promise<DeployStepResult> {
       const message = info.ErrorInformation?.Message ?? `the deployment ended ${info.Status ?? 'without succeeding'}`;
       const { stage } = await recordRollback(registry, input.plan, { ...info, message });
       emitStageMetrics(namespace, env.ENVIRONMENT_NAME, 'deploy', [{ name: 'Rollbacks', value: 1 }]);
+      await audit({
+        kind: 'rollback',
+        decision: 'rolled-back',
+        subject: { model: input.plan.modelName, version: input.plan.version, ...(input.plan.runId ? { runId: input.plan.runId } : {}) },
+        reason: message,
+        evidence: { strategy: input.plan.strategy, deployment: info },
+        by: 'codedeploy:alarms',
+      });
       logger.warn('deployment rolled back', { version: input.plan.version, deploymentId: info.DeploymentId, message });
       return { version: input.plan.version, stage: stage.stage };
     }

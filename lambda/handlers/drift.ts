@@ -7,6 +7,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { auditRecorder } from '../aws/audit-recorder';
 import { s3Client } from '../aws/clients';
 import { readCaptures } from '../aws/capture-reader';
 import { s3RegistryStore } from '../aws/s3-registry-store';
@@ -20,6 +21,7 @@ import { driftEnvSchema } from '../env/drift-env';
 const env = driftEnvSchema.parse(process.env);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
 const store = s3RegistryStore(s3Client(), env.ARTIFACT_BUCKET);
+const audit = auditRecorder({ enabled: env.AUDIT_TRAIL === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
 
 /** What one check did. */
 export type DriftCheckResult = { readonly checked: false; readonly reason: string } | { readonly checked: true; readonly reportKey: string; readonly report: DriftReport };
@@ -66,6 +68,17 @@ export async function handler(): Promise<DriftCheckResult> {
   emit(report);
   // Without a verdict the window stays open: the next check reads from the same start.
   if (report.result) await store.put(driftStateKey(name), { checkedUntil: report.window.to } satisfies DriftState);
+  if (report.result) {
+    const drifted = Object.entries(report.result.columns).filter(([, c]) => c.drifted).map(([c]) => c);
+    await audit({
+      kind: 'drift',
+      decision: report.result.datasetDrift ? 'drift' : 'no-drift',
+      subject: { model: name, version: champion.version },
+      reason: `${report.result.driftedCount} of ${Object.keys(report.result.columns).length} columns drifted (share ${report.result.driftedShare.toFixed(2)}, dataset drift from ${report.result.datasetDriftShare})${drifted.length > 0 ? `: ${drifted.join(', ')}` : ''}`,
+      evidence: { reportKey, rows: report.rows, window: report.window },
+      by: 'drift-check',
+    });
+  }
   logger.info('drift checked', {
     reportKey,
     version: champion.version,

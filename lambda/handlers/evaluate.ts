@@ -1,5 +1,6 @@
 /** Evaluate stage Lambda: holdout metrics vs baseline and champion, the gate's decision, importance. */
 import { stageContext } from '../aws/stage-context';
+import { auditRecorder } from '../aws/audit-recorder';
 import { emitStageMetrics } from '../aws/stage-metrics';
 import { runDatasetSources } from '../aws/dataset-parts';
 import { stageStarted, stageSucceeded } from '../core/runs/run-record';
@@ -11,6 +12,9 @@ import { featuresResultSchema, parsePipelineEvent, trainedCandidate, runInputSch
 const ctx = stageContext();
 
 const eventSchema = runInputSchema.extend({ validate: validateResultSchema.optional(), features: featuresResultSchema, train: trainResultSchema });
+
+/** Decisions to the audit trail (governance level). */
+const audit = auditRecorder({ enabled: ctx.env.AUDIT_TRAIL === 'on', client: ctx.client, bucket: ctx.env.ARTIFACT_BUCKET, environment: ctx.config.environment });
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<EvaluateStageResult> {
@@ -49,6 +53,14 @@ export async function handler(event: unknown): Promise<EvaluateStageResult> {
     { name: `Holdout_${result.metric}`, value: result.value },
     { name: 'GateRejected', value: result.decision === 'reject' ? 1 : 0 },
   ]);
+  await audit({
+    kind: 'gate',
+    decision: result.decision,
+    subject: { model: ctx.config.name, runId: input.runId, dataKey: input.key },
+    reason: result.reasons.join('; '),
+    evidence: { metric: result.metric, value: result.value, evaluationKey: result.evaluationKey, ...(result.championVersion !== undefined ? { championVersion: result.championVersion } : {}) },
+    by: 'stage:evaluate',
+  });
   ctx.logger.info('model evaluated', { runId: input.runId, decision: result.decision, metric: result.metric, value: result.value });
   return result;
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { stageContext } from '../aws/stage-context';
 import { PIPELINE_METRICS } from '../core/monitoring/monitoring-metrics';
+import { auditRecorder } from '../aws/audit-recorder';
 import { emitStageMetrics } from '../aws/stage-metrics';
 import { STAGES, runFinished, stageFailed, stageSucceeded } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
@@ -31,6 +32,9 @@ export interface RecordOutcomeResult {
   readonly status: string;
 }
 
+/** Decisions to the audit trail (governance level). */
+const audit = auditRecorder({ enabled: ctx.env.AUDIT_TRAIL === 'on', client: ctx.client, bucket: ctx.env.ARTIFACT_BUCKET, environment: ctx.config.environment });
+
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<RecordOutcomeResult> {
   const input = parsePipelineEvent(eventSchema, event, 'record-outcome');
@@ -54,6 +58,16 @@ export async function handler(event: unknown): Promise<RecordOutcomeResult> {
     { name: PIPELINE_METRICS.validationFailures, value: input.outcome === 'validation-failed' ? 1 : 0 },
     { name: PIPELINE_METRICS.gateRejections, value: input.outcome === 'gate-rejected' ? 1 : 0 },
   ]);
+  if (input.outcome === 'validation-failed') {
+    await audit({
+      kind: 'validation',
+      decision: 'rejected',
+      subject: { model: ctx.config.name, runId, dataKey: key },
+      reason: `the data failed validation (${input.state.validate.rowCount} rows); the report says why`,
+      evidence: { reportKey: input.state.validate.reportKey, rowCount: input.state.validate.rowCount },
+      by: 'stage:validate',
+    });
+  }
   ctx.logger.info('run outcome recorded', { runId, outcome: input.outcome, status: record.status });
   return { runId, status: record.status };
 }

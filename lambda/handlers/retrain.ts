@@ -10,6 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { auditRecorder } from '../aws/audit-recorder';
 import { s3Client } from '../aws/clients';
 import { s3RegistryStore } from '../aws/s3-registry-store';
 import { DATA_PREFIX } from '../core/layout';
@@ -19,6 +20,7 @@ import { retrainEnvSchema } from '../env/retrain-env';
 const env = retrainEnvSchema.parse(process.env);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
 const store = s3RegistryStore(s3Client(), env.ARTIFACT_BUCKET);
+const audit = auditRecorder({ enabled: env.AUDIT_TRAIL === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
 const sfn = new SFNClient({ ...(process.env.AWS_ENDPOINT_URL_SFN ? { endpoint: process.env.AWS_ENDPOINT_URL_SFN } : {}) });
 
 /** The fields of the alarm event the trigger reads. */
@@ -99,6 +101,15 @@ export async function handler(event: unknown): Promise<RetrainResult> {
   }
   const recordKey = retrainRecordKey(env.PLATFORM_NAME, record);
   await store.put(recordKey, record);
+  await audit({
+    at: record.at,
+    kind: 'retrain',
+    decision: record.decision,
+    subject: { model: env.PLATFORM_NAME, alarm: alarm.name, ...(record.runId ? { runId: record.runId } : {}) },
+    reason: record.reason,
+    evidence: { rule: record.rule, recordKey },
+    by: record.decision === 'started' ? 'retrain-trigger' : `guardrail:${record.rule}`,
+  });
   logger.info(record.decision === 'started' ? 'retrain started' : 'retrain skipped', { ...record, recordKey });
   return { ...record, recordKey };
 }

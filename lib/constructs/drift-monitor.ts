@@ -22,6 +22,11 @@ export interface DriftMonitorProps {
   readonly artifactBucket: IBucket;
   readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'monitoring'>;
   readonly logRetention: RetentionDays;
+  /**
+   * Governance: record each decision in the audit trail (`audit/`).
+   * @default false
+   */
+  readonly audit?: boolean;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
   /** @default 'INFO' */
@@ -48,6 +53,7 @@ export class DriftMonitor extends Construct {
         MIN_ROWS: config.monitoring.minRows,
         DATASET_DRIFT_SHARE: config.monitoring.datasetDriftShare,
         COLUMN_DRIFT_THRESHOLD: config.monitoring.columnDriftThreshold,
+        AUDIT_TRAIL: props.audit ? 'on' : 'off',
         POWERTOOLS_SERVICE_NAME: DRIFT_SERVICE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
       },
@@ -61,6 +67,7 @@ export class DriftMonitor extends Construct {
     this.check.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.capture);
     this.check.grantReadObjects(props.artifactBucket, `${ARTIFACT_PREFIX.monitoring}${config.name}/`);
     this.check.grantWriteObjects(props.artifactBucket, `${ARTIFACT_PREFIX.monitoring}${config.name}/`);
+    if (props.audit) this.check.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.audit);
     this.rule = new Rule(this, 'Schedule', {
       description: `Drift check of ${config.name} (${config.environment}) on ${config.monitoring.schedule}`,
       schedule: Schedule.expression(config.monitoring.schedule),

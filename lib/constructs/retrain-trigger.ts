@@ -17,7 +17,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
-import { DATA_PREFIX } from '../../lambda/core/layout';
+import { ARTIFACT_PREFIX, DATA_PREFIX } from '../../lambda/core/layout';
 import { retrainPrefix } from '../../lambda/core/retrain/retrain-decision';
 import { retrainEnvSchema } from '../../lambda/env/retrain-env';
 import { StageFunction } from './stage-function';
@@ -32,6 +32,11 @@ export interface RetrainTriggerProps {
   readonly dataBucket: IBucket;
   readonly artifactBucket: IBucket;
   readonly logRetention: RetentionDays;
+  /**
+   * Governance: record each decision in the audit trail (`audit/`).
+   * @default false
+   */
+  readonly audit?: boolean;
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
@@ -53,8 +58,10 @@ export class RetrainTrigger extends Construct {
         DATA_BUCKET: props.dataBucket.bucketName,
         ARTIFACT_BUCKET: props.artifactBucket.bucketName,
         PLATFORM_NAME: config.name,
+        ENVIRONMENT_NAME: config.environment,
         COOLDOWN_HOURS: retrain.cooldownHours,
         MAX_PER_WEEK: retrain.maxPerWeek,
+        AUDIT_TRAIL: props.audit ? 'on' : 'off',
         POWERTOOLS_SERVICE_NAME: 'retrain',
       },
       timeout: Duration.minutes(1),
@@ -67,6 +74,7 @@ export class RetrainTrigger extends Construct {
     const decisions = retrainPrefix(config.name);
     this.trigger.grantReadObjects(props.artifactBucket, decisions);
     this.trigger.grantWriteObjects(props.artifactBucket, decisions);
+    if (props.audit) this.trigger.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.audit);
     this.rule = new Rule(this, 'AlarmRule', {
       description: `Drift and quality alarms of ${config.name} (${config.environment}) going to ALARM start a retrain`,
       eventPattern: {

@@ -32,6 +32,11 @@ export interface MonitoringStackProps extends StackProps {
    */
   readonly retrain?: { readonly pipeline: IStateMachine; readonly dataBucket: IBucket };
   /**
+   * Governance (capability `governance`, level 4): drift verdicts and retrain decisions go to the audit trail.
+   * @default false
+   */
+  readonly audit?: boolean;
+  /**
    * Whether the environment is throwaway: then the topic's key goes with the stack.
    * @default false
    */
@@ -65,6 +70,7 @@ export class MonitoringStack extends Stack {
       config,
       logRetention: props.logRetention,
       logRemovalPolicy: props.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      ...(props.audit ? { audit: true } : {}),
     });
     this.health = new ModelHealthAlarms(this, 'Health', { config, topic: this.alerts.topic });
     if (props.retrain) {
@@ -76,6 +82,7 @@ export class MonitoringStack extends Stack {
         artifactBucket: props.artifactBucket,
         logRetention: props.logRetention,
         logRemovalPolicy: props.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+        ...(props.audit ? { audit: true } : {}),
       });
     }
     this.dashboard = new PlatformDashboard(this, 'Dashboard', {

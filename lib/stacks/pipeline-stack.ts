@@ -148,6 +148,7 @@ export class PipelineStack extends Stack {
       ARTIFACT_BUCKET: props.artifactBucket.bucketName,
       PLATFORM_CONFIG: JSON.stringify(config),
       CODE_VERSION: props.codeVersion,
+      AUDIT_TRAIL: props.capabilities.governance ? 'on' : 'off',
       POWERTOOLS_LOG_LEVEL: logLevel,
     } as const;
     const stage = (id: string, handler: string, description: string, size: { memory: Size; timeout: Duration }): StageFunction<typeof stageEnvSchema> =>
@@ -190,6 +191,8 @@ export class PipelineStack extends Stack {
     evaluate.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
     // The SageMaker path: the features stage looks up a SageMaker champion to score on the same holdout.
     if (train instanceof SageMakerTraining) features.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
+    // Governance: the gate's decisions and failed validations go to the audit trail.
+    if (props.capabilities.governance) for (const fn of [evaluate, recordOutcome]) fn.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.audit);
     register.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
     register.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.registry);
 

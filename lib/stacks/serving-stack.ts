@@ -170,6 +170,7 @@ export class ServingStack extends Stack {
         ...(publishesVersions ? { PREDICT_FUNCTION_NAME: this.predict.function.functionName } : {}),
         ...(abTest ? { AB_TEST_PERCENT: abTest.challengerPercent, AB_TEST_WINDOW_HOURS: abTest.windowHours, AB_TEST_MARGIN: abTest.margin } : {}),
         PREDICT_ALIAS: PREDICT_ALIAS,
+        AUDIT_TRAIL: props.capabilities.governance ? 'on' : 'off',
         POWERTOOLS_SERVICE_NAME: 'deploy',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
       },
@@ -180,6 +181,8 @@ export class ServingStack extends Stack {
     const registryFolder = `${ARTIFACT_PREFIX.registry}${config.name}/`;
     this.deployFunction.grantReadObjects(props.artifactBucket, registryFolder);
     this.deployFunction.grantWriteObjects(props.artifactBucket, registryFolder);
+    // Governance: deployments and rollbacks go to the audit trail.
+    if (props.capabilities.governance) this.deployFunction.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.audit);
     if (publishesVersions) {
       const fn = this.predict.function;
       this.deployFunction.function.addToRolePolicy(

@@ -155,6 +155,15 @@ test('level 4: the drift alarm starts a retrain on the newest validated data (tr
     // Assess: skipped by the cooldown, saying when the next start is possible; no new run.
     expect(again).toMatchObject({ decision: 'skipped', rule: 'cooldown', alarm: 'flights-level4-dataset-drift', reason: expect.stringMatching(/within the 24 h cooldown \(next possible /) });
     expect(runs().filter((e) => JSON.parse(e.input).trigger === 'drift')).toHaveLength(1);
+
+    // Governance (level 4): every decision of the loop is in the audit trail, one object per event.
+    const listed = await platform.s3.send(new ListObjectsV2Command({ Bucket: platform.buckets.artifacts, Prefix: 'audit/' }));
+    const events = await Promise.all(
+      (listed.Contents ?? []).map(async (o) => JSON.parse(await (await platform.s3.send(new GetObjectCommand({ Bucket: platform.buckets.artifacts, Key: o.Key! }))).Body!.transformToString()) as { kind: string; decision: string; by: string }),
+    );
+    const kinds = new Set(events.map((e) => `${e.kind}:${e.decision}`));
+    for (const expected of ['gate:deploy', 'deployment:deployed', 'drift:drift', 'retrain:started', 'retrain:skipped']) expect(kinds).toContain(expected);
+    expect(events.find((e) => e.kind === 'retrain' && e.decision === 'skipped' && e.by === 'guardrail:cooldown')).toBeDefined();
   } finally {
     await platform.stop();
   }

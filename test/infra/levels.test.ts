@@ -294,7 +294,7 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
       });
     });
 
-    test('object access is scoped to incoming/ (read), quarantine/ and validated/ (write), runs/ (read and write: the run record)', () => {
+    test('object access is scoped to incoming/ (read), quarantine/ and validated/ (write; at level 4 also read: retrains validate validated data), runs/ (read and write: the run record)', () => {
       const objectStatements = statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('s3:') && a !== 's3:ListBucket'));
       const grants = objectStatements.flatMap((s) =>
         [s.Resource].flat().map((resource) => ({ actions: [s.Action].flat().map(String).sort(), ...objectTarget(resource, built.data) })),
@@ -306,23 +306,25 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
           { actions: [...WRITE_OBJECT_ACTIONS].sort(), logicalId: dataBucketId, suffix: `/${DATA_PREFIX.validated}*` },
           { actions: [...WRITE_OBJECT_ACTIONS].sort(), logicalId: artifactBucketId, suffix: `/${ARTIFACT_PREFIX.runs}*` },
           { actions: [...READ_OBJECT_ACTIONS].sort(), logicalId: artifactBucketId, suffix: `/${ARTIFACT_PREFIX.runs}*` },
+          ...(built.platform.capabilities.autoRetrain ? [{ actions: [...READ_OBJECT_ACTIONS].sort(), logicalId: dataBucketId, suffix: `/${DATA_PREFIX.validated}*` }] : []),
         ]),
       );
-      expect(grants).toHaveLength(5);
+      expect(grants).toHaveLength(built.platform.capabilities.autoRetrain ? 6 : 5);
       for (const statement of objectStatements) {
         expect([statement.Action].flat()).not.toContainEqual(expect.stringMatching(/\*|Delete/));
       }
     });
 
-    test('listing is limited to the incoming/ prefix of the data bucket and runs/ of the artifact bucket', () => {
+    test('listing is limited to the incoming/ prefix of the data bucket (and validated/ at level 4) and runs/ of the artifact bucket', () => {
       const listing = statements.filter((s) => s.Action === 's3:ListBucket');
       expect(listing.map((l) => [producerResource(l.Resource, built.data), l.Condition])).toEqual(
         expect.arrayContaining([
           [dataBucketId, { StringLike: { 's3:prefix': [`${DATA_PREFIX.incoming}*`] } }],
           [artifactBucketId, { StringLike: { 's3:prefix': [`${ARTIFACT_PREFIX.runs}*`] } }],
+          ...(built.platform.capabilities.autoRetrain ? [[dataBucketId, { StringLike: { 's3:prefix': [`${DATA_PREFIX.validated}*`] } }]] : []),
         ]),
       );
-      expect(listing).toHaveLength(2);
+      expect(listing).toHaveLength(built.platform.capabilities.autoRetrain ? 3 : 2);
     });
 
     test('the key may be used only through S3, and only to decrypt and make data keys', () => {

@@ -65,9 +65,11 @@ describe('cdk-nag AwsSolutions on every environment', () => {
       Trigger: [],
     };
     for (const env of ['dev', 'prod', 'staging']) {
+      // Level 4 (prod) governs: the deciding functions also write the audit trail.
+      const audit = env === 'prod' ? [prefixGrant('ArtifactBucket', 'audit')] : [];
       for (const [stage, grants] of Object.entries(stages)) {
         expected.set(`flights-${env}-pipeline/${stage}/Function`, ['AwsSolutions-L1']);
-        expected.set(`flights-${env}-pipeline/${stage}/Role`, ['AwsSolutions-IAM5[Resource::*]', ...grants]);
+        expected.set(`flights-${env}-pipeline/${stage}/Role`, ['AwsSolutions-IAM5[Resource::*]', ...grants, ...(stage === 'EvaluateStage' || stage === 'RecordOutcome' ? audit : [])]);
       }
       // dev (level 2) waits for approval: its approval Lambda files requests beside the version.
       if (env === 'dev') {
@@ -85,7 +87,7 @@ describe('cdk-nag AwsSolutions on every environment', () => {
       ]);
       // The deploy Lambda reads and writes its model's registry folder; its state machine invokes it.
       expected.set(`flights-${env}-serving/Deploy/Function`, ['AwsSolutions-L1']);
-      expected.set(`flights-${env}-serving/Deploy/Role`, ['AwsSolutions-IAM5[Resource::*]', prefixGrant('ArtifactBucket', 'registry/flights')]);
+      expected.set(`flights-${env}-serving/Deploy/Role`, ['AwsSolutions-IAM5[Resource::*]', prefixGrant('ArtifactBucket', 'registry/flights'), ...audit]);
       expected.set(`flights-${env}-serving/DeployModel/StateMachine/Role`, ['AwsSolutions-IAM5[Resource::*]', /^AwsSolutions-IAM5\[Resource::<DeployFunction[0-9A-F]{8}\.Arn>:\*\]$/]);
       // Levels 3+ (staging, prod): CodeDeploy's service role for the canary carries its AWS-managed policy.
       if (env !== 'dev') {
@@ -102,12 +104,13 @@ describe('cdk-nag AwsSolutions on every environment', () => {
           prefixGrant('ArtifactBucket', 'registry/flights'),
           prefixGrant('ArtifactBucket', 'capture'),
           prefixGrant('ArtifactBucket', 'monitoring/flights'),
+          ...audit,
         ]);
       }
       // Level 4 (prod): the retrain trigger lists the validated data and keeps its decisions.
       if (env === 'prod') {
         expected.set(`flights-${env}-monitoring/Retrain/Function/Function`, ['AwsSolutions-L1']);
-        expected.set(`flights-${env}-monitoring/Retrain/Function/Role`, ['AwsSolutions-IAM5[Resource::*]', prefixGrant('DataBucket', 'validated'), prefixGrant('ArtifactBucket', 'monitoring/flights/retrain')]);
+        expected.set(`flights-${env}-monitoring/Retrain/Function/Role`, ['AwsSolutions-IAM5[Resource::*]', prefixGrant('DataBucket', 'validated'), prefixGrant('ArtifactBucket', 'monitoring/flights/retrain'), ...audit]);
       }
       // The Distributed Map's child executions of this state machine (Describe/Stop, and Redrive by label).
       const executions = 'arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:\\{"Fn::Select":\\[6,\\{"Fn::Split":\\[":",\\{"Ref":"TrainingPipelineStateMachine[0-9A-F]{8}"\\}\\]\\}\\]\\}';

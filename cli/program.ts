@@ -10,7 +10,7 @@ import type { PlatformConfig } from '../config/schema';
 import { deployCommand } from './commands/deploy';
 import { driftCommand } from './commands/drift';
 import { localRunCommand, localUpCommand } from './commands/local';
-import { modelShowCommand, modelsCommand, modelStageCommand, parseVersion, s3ModelRegistry, type ModelRegistry, type StageChangeOptions } from './commands/models';
+import { modelCardCommand, modelShowCommand, modelsCommand, modelStageCommand, parseVersion, s3ModelRegistry, type ModelRegistry, type StageChangeOptions } from './commands/models';
 import { predictCommand, readRequestBody, resolvePredictEndpoint } from './commands/predict';
 import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
@@ -174,6 +174,17 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
   ).action(async (version: string, options: EnvOptions & { json?: boolean }) => {
     const v = parseVersion(version);
     await withRegistry(options, (registry) => modelShowCommand(registry, v, { json: options.json ?? false }, output));
+  });
+  targetOptions(
+    models
+      .command('card')
+      .description("one version's model card: intended use, training data, evaluation, importance, limitations (level 4)")
+      .argument('<version>', 'the version number (3 or v3)')
+      .option('--out <file>', 'write the card as a self-contained HTML page')
+      .option('--json', 'print the card as JSON'),
+  ).action(async (version: string, options: EnvOptions & { json?: boolean; out?: string }) => {
+    const v = parseVersion(version);
+    await withRegistry(options, (registry) => modelCardCommand(registry, v, { json: options.json ?? false, ...(options.out ? { out: options.out } : {}) }, output));
   });
   targetOptions(
     models

@@ -487,7 +487,7 @@ function checkGateMetric(dataset: PlatformConfig['dataset'], gate: PlatformConfi
  * The part of the config the pipeline's stage Lambdas receive (as JSON in `PLATFORM_CONFIG`): what they
  * compute with, nothing about deployment.
  */
-export const stageConfigSchema = platformConfigObject.pick({ name: true, environment: true, dataset: true, features: true, model: true, gate: true });
+export const stageConfigSchema = platformConfigObject.pick({ name: true, environment: true, dataset: true, features: true, model: true, gate: true, governance: true });
 
 /** The stage Lambdas' view of the config. */
 export type StageConfig = z.infer<typeof stageConfigSchema>;

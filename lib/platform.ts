@@ -104,7 +104,7 @@ export class Platform {
         capabilities: this.capabilities,
         dataBucket: this.data.dataBucket,
         artifactBucket: this.data.artifactBucket,
-        config: { name: config.name, environment: config.environment, dataset: config.dataset, features: config.features, model: config.model, gate: config.gate },
+        config: { name: config.name, environment: config.environment, dataset: config.dataset, features: config.features, model: config.model, gate: config.gate, governance: config.governance },
         codeVersion: PLATFORM_VERSION,
         ...(this.serving ? { deployStateMachineName: deployStateMachineName(config) } : {}),
         approvalTimeoutHours: config.serving.deployment.approvalTimeoutHours,

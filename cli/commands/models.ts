@@ -8,11 +8,13 @@
  * version's stage does not allow).
  */
 import { userInfo } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand, SFNServiceException, type SFNClient } from '@aws-sdk/client-sfn';
 import { approvalKey, closeApproval, type ApprovalDecision, type ApprovalRecord } from '../../lambda/core/deploy/deployment';
 import { getChampion, listVersions, modelPrefix, setStage, versionKey, type ModelStage, type RegistryStore, type StageRecord, type VersionManifest } from '../../lambda/core/registry/registry';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
+import { MODEL_CARD_FILE, renderModelCardHtml, type ModelCard } from '../../lambda/core/governance/model-card';
 import { EXIT, UsageError } from '../errors';
 import { colour, type Output } from '../output';
 
@@ -273,5 +275,34 @@ export async function modelStageCommand(
   const last = record.history.at(-1);
   if (!changed) output.out(`${label} is already ${current}${last ? ` (by ${last.by} at ${last.at}: ${last.reason})` : ''}: nothing changed`);
   else output.out(`${label}: ${current} → ${stageText(record.stage)} by ${last?.by ?? '?'}${last?.reason ? `: ${last.reason}` : ''}`);
+  return EXIT.ok;
+}
+
+/**
+ * `mlops models card VERSION [--out F.html] [--json]`: the version's model card (written at registration
+ * at the governance level), as HTML to a file, as JSON, or as a summary. Exit 1 when the version or its card
+ * does not exist.
+ */
+export async function modelCardCommand(registry: ModelRegistry, version: number, options: { json?: boolean; out?: string }, output: Output): Promise<number> {
+  const details = await readVersion(registry, version);
+  if (!details) return notFound(registry, version, output);
+  const card = await registry.store.get<ModelCard>(versionKey(registry.name, version, MODEL_CARD_FILE));
+  if (!card) {
+    output.err(`mlops: ${registry.name} v${version} has no model card (cards are written at registration when the environment governs its models: level 4, or overrides.governance)`);
+    return EXIT.failed;
+  }
+  if (options.out) {
+    writeFileSync(options.out, renderModelCardHtml(card));
+    output.out(`model card of ${registry.name} v${version} → ${options.out}`);
+  }
+  if (options.json) output.out(JSON.stringify(card, null, 2));
+  else if (!options.out) {
+    output.out(`${colour.bold(`${card.model.name} v${card.model.version}`)}  ${card.model.algorithm} · ${card.model.task} on ${card.model.target}`);
+    output.out(`  intended use: ${card.intendedUse}`);
+    output.out(`  trained on:   ${card.trainingData.source} (${card.trainingData.rows.train.toLocaleString('en-US')} rows)`);
+    output.out(`  gate:         ${card.evaluation.decision} — ${card.evaluation.metric} ${formatNumber(card.evaluation.value)} vs baseline ${formatNumber(card.evaluation.baseline)}`);
+    output.out(`  top features: ${card.importance.slice(0, 5).map((f) => f.feature).join(', ')}`);
+    for (const l of card.limitations) output.out(`  limitation:   ${l}`);
+  }
   return EXIT.ok;
 }

@@ -1,5 +1,5 @@
 /**
- * Recording decisions in the audit trail from a handler (governance, level 4): `AUDIT_TRAIL=on` turns it on;
+ * Recording decisions in the audit trail from a handler (governance, level 4): `GOVERNANCE=on` turns it on;
  * off, recording does nothing. A write that fails fails the handler — a governed environment does not take a
  * decision it cannot record (the step is retried as any other failure).
  */

@@ -31,8 +31,8 @@ export const deployEnvSchema = z.object({
   AB_TEST_MARGIN: z.coerce.number().nonnegative().default(0.01),
   /** Strategy `abTest`: challenger requests needed for a promotion. */
   AB_TEST_MIN_REQUESTS: z.coerce.number().int().min(1).default(100),
-  /** `on` at the governance level: decisions are recorded in the audit trail (`audit/`). */
-  AUDIT_TRAIL: z.enum(['on', 'off']).default('off'),
+  /** `on` at the governance level: decisions are recorded in the audit trail (`audit/`), versions get model cards. */
+  GOVERNANCE: z.enum(['on', 'off']).default('off'),
   POWERTOOLS_SERVICE_NAME: z.string().default('deploy'),
   POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });

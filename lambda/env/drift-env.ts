@@ -20,8 +20,8 @@ export const driftEnvSchema = z.object({
   DATASET_DRIFT_SHARE: z.coerce.number().gt(0).lte(1).default(0.5),
   /** `monitoring.columnDriftThreshold`: the distance methods' threshold. */
   COLUMN_DRIFT_THRESHOLD: z.coerce.number().positive().default(0.1),
-  /** `on` at the governance level: decisions are recorded in the audit trail (`audit/`). */
-  AUDIT_TRAIL: z.enum(['on', 'off']).default('off'),
+  /** `on` at the governance level: decisions are recorded in the audit trail (`audit/`), versions get model cards. */
+  GOVERNANCE: z.enum(['on', 'off']).default('off'),
   POWERTOOLS_SERVICE_NAME: z.string().default('drift'),
   POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });

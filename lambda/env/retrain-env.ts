@@ -20,8 +20,8 @@ export const retrainEnvSchema = z.object({
   COOLDOWN_HOURS: z.coerce.number().int().min(0).max(720),
   /** `monitoring.retrain.maxPerWeek`. */
   MAX_PER_WEEK: z.coerce.number().int().min(1).max(100),
-  /** `on` at the governance level: decisions are recorded in the audit trail (`audit/`). */
-  AUDIT_TRAIL: z.enum(['on', 'off']).default('off'),
+  /** `on` at the governance level: decisions are recorded in the audit trail (`audit/`), versions get model cards. */
+  GOVERNANCE: z.enum(['on', 'off']).default('off'),
   POWERTOOLS_SERVICE_NAME: z.string().default('retrain'),
   POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });

@@ -11,8 +11,8 @@ export const stageEnvSchema = z.object({
   PLATFORM_CONFIG: z.string().min(2),
   /** Version of the platform code that runs (package version), for lineage. */
   CODE_VERSION: z.string().default('unknown'),
-  /** `on` at the governance level: decisions are recorded in the audit trail (`audit/`). */
-  AUDIT_TRAIL: z.enum(['on', 'off']).default('off'),
+  /** `on` at the governance level: decisions are recorded in the audit trail (`audit/`), versions get model cards. */
+  GOVERNANCE: z.enum(['on', 'off']).default('off'),
   POWERTOOLS_SERVICE_NAME: z.string().default('pipeline'),
   POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });

@@ -25,7 +25,7 @@ import { parsePipelineEvent } from '../events/pipeline-event';
 const env = deployEnvSchema.parse(process.env);
 const registry = s3RegistryStore(s3Client(), env.ARTIFACT_BUCKET);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
-const audit = auditRecorder({ enabled: env.AUDIT_TRAIL === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
+const audit = auditRecorder({ enabled: env.GOVERNANCE === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
 
 const planSchema = z.object({
   modelName: z.string(),

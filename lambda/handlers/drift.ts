@@ -21,7 +21,7 @@ import { driftEnvSchema } from '../env/drift-env';
 const env = driftEnvSchema.parse(process.env);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
 const store = s3RegistryStore(s3Client(), env.ARTIFACT_BUCKET);
-const audit = auditRecorder({ enabled: env.AUDIT_TRAIL === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
+const audit = auditRecorder({ enabled: env.GOVERNANCE === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
 
 /** What one check did. */
 export type DriftCheckResult = { readonly checked: false; readonly reason: string } | { readonly checked: true; readonly reportKey: string; readonly report: DriftReport };

@@ -14,7 +14,7 @@ const ctx = stageContext();
 const eventSchema = runInputSchema.extend({ validate: validateResultSchema.optional(), features: featuresResultSchema, train: trainResultSchema });
 
 /** Decisions to the audit trail (governance level). */
-const audit = auditRecorder({ enabled: ctx.env.AUDIT_TRAIL === 'on', client: ctx.client, bucket: ctx.env.ARTIFACT_BUCKET, environment: ctx.config.environment });
+const audit = auditRecorder({ enabled: ctx.env.GOVERNANCE === 'on', client: ctx.client, bucket: ctx.env.ARTIFACT_BUCKET, environment: ctx.config.environment });
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<EvaluateStageResult> {

@@ -33,7 +33,7 @@ export interface RecordOutcomeResult {
 }
 
 /** Decisions to the audit trail (governance level). */
-const audit = auditRecorder({ enabled: ctx.env.AUDIT_TRAIL === 'on', client: ctx.client, bucket: ctx.env.ARTIFACT_BUCKET, environment: ctx.config.environment });
+const audit = auditRecorder({ enabled: ctx.env.GOVERNANCE === 'on', client: ctx.client, bucket: ctx.env.ARTIFACT_BUCKET, environment: ctx.config.environment });
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<RecordOutcomeResult> {

@@ -27,6 +27,7 @@ export async function handler(event: unknown): Promise<RegisterStageResult> {
     config: ctx.config,
     candidate: trainedCandidate(input.train, input.features, 'register'),
     specKey: input.features.specKey,
+    modelCard: ctx.env.GOVERNANCE === 'on',
     ...(input.features.driftBaselineKey ? { driftBaselineKey: input.features.driftBaselineKey } : {}),
     evaluationKey: input.evaluate.evaluationKey,
     ...(input.validate?.profileKey ? { profileKey: input.validate.profileKey } : {}),

@@ -20,7 +20,7 @@ import { retrainEnvSchema } from '../env/retrain-env';
 const env = retrainEnvSchema.parse(process.env);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
 const store = s3RegistryStore(s3Client(), env.ARTIFACT_BUCKET);
-const audit = auditRecorder({ enabled: env.AUDIT_TRAIL === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
+const audit = auditRecorder({ enabled: env.GOVERNANCE === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
 const sfn = new SFNClient({ ...(process.env.AWS_ENDPOINT_URL_SFN ? { endpoint: process.env.AWS_ENDPOINT_URL_SFN } : {}) });
 
 /** The fields of the alarm event the trigger reads. */

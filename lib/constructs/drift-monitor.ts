@@ -53,7 +53,7 @@ export class DriftMonitor extends Construct {
         MIN_ROWS: config.monitoring.minRows,
         DATASET_DRIFT_SHARE: config.monitoring.datasetDriftShare,
         COLUMN_DRIFT_THRESHOLD: config.monitoring.columnDriftThreshold,
-        AUDIT_TRAIL: props.audit ? 'on' : 'off',
+        GOVERNANCE: props.audit ? 'on' : 'off',
         POWERTOOLS_SERVICE_NAME: DRIFT_SERVICE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
       },

@@ -61,7 +61,7 @@ export class RetrainTrigger extends Construct {
         ENVIRONMENT_NAME: config.environment,
         COOLDOWN_HOURS: retrain.cooldownHours,
         MAX_PER_WEEK: retrain.maxPerWeek,
-        AUDIT_TRAIL: props.audit ? 'on' : 'off',
+        GOVERNANCE: props.audit ? 'on' : 'off',
         POWERTOOLS_SERVICE_NAME: 'retrain',
       },
       timeout: Duration.minutes(1),

@@ -148,7 +148,7 @@ export class PipelineStack extends Stack {
       ARTIFACT_BUCKET: props.artifactBucket.bucketName,
       PLATFORM_CONFIG: JSON.stringify(config),
       CODE_VERSION: props.codeVersion,
-      AUDIT_TRAIL: props.capabilities.governance ? 'on' : 'off',
+      GOVERNANCE: props.capabilities.governance ? 'on' : 'off',
       POWERTOOLS_LOG_LEVEL: logLevel,
     } as const;
     const stage = (id: string, handler: string, description: string, size: { memory: Size; timeout: Duration }): StageFunction<typeof stageEnvSchema> =>

@@ -170,7 +170,7 @@ export class ServingStack extends Stack {
         ...(publishesVersions ? { PREDICT_FUNCTION_NAME: this.predict.function.functionName } : {}),
         ...(abTest ? { AB_TEST_PERCENT: abTest.challengerPercent, AB_TEST_WINDOW_HOURS: abTest.windowHours, AB_TEST_MARGIN: abTest.margin } : {}),
         PREDICT_ALIAS: PREDICT_ALIAS,
-        AUDIT_TRAIL: props.capabilities.governance ? 'on' : 'off',
+        GOVERNANCE: props.capabilities.governance ? 'on' : 'off',
         POWERTOOLS_SERVICE_NAME: 'deploy',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
       },

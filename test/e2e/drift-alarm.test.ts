@@ -122,6 +122,14 @@ test('level 4: the drift alarm starts a retrain on the newest validated data (tr
   try {
     const first = await uploadAndRun(platform, 'incoming/flights.csv', 3_000);
     expect(JSON.parse(first.output!)).toMatchObject({ deploy: { status: 'SUCCEEDED' } });
+    // Governance: v1 was registered with its model card.
+    const card = JSON.parse(await (await platform.s3.send(new GetObjectCommand({ Bucket: platform.buckets.artifacts, Key: 'registry/flights/1/model-card.json' }))).Body!.transformToString()) as {
+      model: { version: number };
+      evaluation: { decision: string };
+      monitoring: Array<{ column: string; method: string }>;
+    };
+    expect(card).toMatchObject({ model: { version: 1 }, evaluation: { decision: 'deploy' } });
+    expect(card.monitoring.map((m) => m.column).sort()).toEqual(['destination', 'distance', 'origin']);
 
     // Act: shifted traffic, the drift check, the period completes, the alarms evaluate.
     await traffic(platform, requests(flights(9_000).slice(8_000)).map((r) => ({ ...r, distance: r.distance * 3, origin: 'ZZZ' })));

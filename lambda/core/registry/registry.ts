@@ -92,6 +92,8 @@ export interface VersionArtifacts {
   readonly profile: unknown;
   /** Binary files copied into the version: file name → key of the object in the same bucket. */
   readonly binaries?: Readonly<Record<string, string>>;
+  /** JSON documents that need the version number (a model card): file name → document, made once it is claimed. */
+  readonly derived?: (version: number, registeredAt: string) => Readonly<Record<string, unknown>>;
 }
 
 /** Lineage and facts of a registered version; written last, never changed. */
@@ -129,6 +131,10 @@ export async function registerVersion(
   }
   for (const [file, sourceKey] of Object.entries(artifacts.binaries ?? {})) {
     await store.copy(sourceKey, versionKey(name, version, file));
+    files.push(file);
+  }
+  for (const [file, value] of Object.entries(artifacts.derived?.(version, at) ?? {})) {
+    await store.put(versionKey(name, version, file), value);
     files.push(file);
   }
   await store.put(versionKey(name, version, 'manifest.json'), { ...manifest, name, version, registeredAt: at, files });

@@ -3,6 +3,9 @@
  * metrics, importance, the training profile (the drift baseline) — with a manifest of its lineage, and
  * promote it to champion when the environment deploys automatically.
  */
+import type { DriftBaseline } from '../drift/drift-baseline';
+import type { TransformSpec } from '../features/transform-spec';
+import { buildModelCard, MODEL_CARD_FILE } from '../governance/model-card';
 import { DRIFT_BASELINE_FILE } from '../monitoring/drift-reference';
 import { createHash } from 'node:crypto';
 import type { StageConfig } from '../../../config/schema';
@@ -63,6 +66,11 @@ export async function runRegisterStage(input: {
    */
   readonly promote?: boolean;
   readonly codeVersion: string;
+  /**
+   * Governance: write the version's model card (`model-card.json`).
+   * @default false
+   */
+  readonly modelCard?: boolean;
   readonly store: ArtifactStore;
   readonly registry: RegistryStore;
 }): Promise<RegisterStageResult> {
@@ -89,16 +97,36 @@ export async function runRegisterStage(input: {
       columns: sagemaker.columns,
     };
   }
+  const transformSpec = await store.getJson<TransformSpec>(input.specKey);
+  const driftBaseline = input.driftBaselineKey ? await store.getJson<DriftBaseline>(input.driftBaselineKey) : undefined;
+  const card = (version: number, registeredAt: string): Record<string, unknown> => ({
+    [MODEL_CARD_FILE]: buildModelCard({
+      name: modelName,
+      version,
+      algorithm: model.algorithm,
+      task: config.dataset.task,
+      target: config.dataset.label?.name ?? config.dataset.target,
+      registeredAt,
+      runId: input.runId,
+      codeVersion: input.codeVersion,
+      governance: config.governance,
+      data: input.data,
+      evaluation,
+      spec: transformSpec,
+      ...(driftBaseline ? { driftBaseline } : {}),
+    }),
+  });
   const version = await registerVersion(
     input.registry,
     modelName,
     {
       model,
-      transformSpec: await store.getJson(input.specKey),
+      transformSpec,
       metrics: { holdout: evaluation.metrics, baseline: evaluation.baseline, champion: evaluation.champion ?? null, gate: evaluation.gate },
       importance: evaluation.importance,
       profile: input.profileKey ? await store.getJson(input.profileKey) : null,
       binaries: { ...binaries, ...(input.driftBaselineKey ? { [DRIFT_BASELINE_FILE]: input.driftBaselineKey } : {}) },
+      ...(input.modelCard ? { derived: card } : {}),
     },
     {
       runId: input.runId,

@@ -16,7 +16,8 @@ import { fileDriftColumns } from '../../cli/commands/drift';
 import { loadConfig } from '../../config/load';
 import type { PlatformConfig } from '../../config/schema';
 import { computeDrift, type DriftResult } from '../../lambda/core/drift/compute-drift';
-import { buildDriftBaseline, type DriftBaseline, type ReferenceColumn } from '../../lambda/core/drift/drift-baseline';
+import { buildDriftBaseline, type DriftBaseline } from '../../lambda/core/drift/drift-baseline';
+import { tableReference } from '../../lambda/core/monitoring/drift-reference';
 import { addValues, newWindowSketch, windowSketchToJSON, type WindowSketch } from '../../lambda/core/drift/window-sketch';
 import { readTable, type Table } from '../../lambda/core/features/table';
 import { localFileSource } from '../../lambda/core/validation/local-source';
@@ -35,12 +36,7 @@ interface Pass {
 /** Baseline from the reference table, sketch of the current table, drift: what `driftBetween` does, phase by phase. */
 function drift(reference: Table, current: Table, columns: readonly string[], config: PlatformConfig): Pass {
   const t0 = now();
-  const ref: Record<string, ReferenceColumn> = {};
-  for (const name of columns) {
-    const column = reference.columns[name];
-    if (!column) continue;
-    ref[name] = column.kind === 'numeric' ? { kind: 'numerical', values: column.values } : { kind: 'categorical', values: column.values };
-  }
+  const ref = tableReference(reference, columns);
   const baseline = buildDriftBaseline(ref, { psiBins: config.monitoring.psiBins });
   const t1 = now();
   const sketch = newWindowSketch(baseline);

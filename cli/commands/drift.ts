@@ -8,7 +8,8 @@
 import { existsSync, statSync } from 'node:fs';
 import type { PlatformConfig } from '../../config/schema';
 import { computeDrift, type DriftResult } from '../../lambda/core/drift/compute-drift';
-import { buildDriftBaseline, type ReferenceColumn } from '../../lambda/core/drift/drift-baseline';
+import { buildDriftBaseline } from '../../lambda/core/drift/drift-baseline';
+import { tableReference } from '../../lambda/core/monitoring/drift-reference';
 import { addValues, newWindowSketch } from '../../lambda/core/drift/window-sketch';
 import { readTable, type Table } from '../../lambda/core/features/table';
 import { localFileSource } from '../../lambda/core/validation/local-source';
@@ -37,12 +38,7 @@ async function readFile(file: string, what: string, config: PlatformConfig): Pro
 
 /** The drift of `current` against `reference` on the given columns. */
 export function driftBetween(reference: Table, current: Table, columns: readonly string[], config: Pick<PlatformConfig, 'monitoring'>): DriftResult {
-  const ref: Record<string, ReferenceColumn> = {};
-  for (const name of columns) {
-    const column = reference.columns[name];
-    if (!column) continue;
-    ref[name] = column.kind === 'numeric' ? { kind: 'numerical', values: column.values } : { kind: 'categorical', values: column.values };
-  }
+  const ref = tableReference(reference, columns);
   const baseline = buildDriftBaseline(ref, { psiBins: config.monitoring.psiBins });
   const sketch = newWindowSketch(baseline);
   for (const name of Object.keys(ref)) {

@@ -22,21 +22,24 @@ export function driftColumns(spec: Pick<TransformSpec, 'features' | 'columnTypes
   return [...columns];
 }
 
-/** The reference columns of `rows` of the table (the training split), typed as the spec declares them. */
-export function driftReference(table: Table, rows: Int32Array, spec: Pick<TransformSpec, 'features' | 'columnTypes'>): Record<string, ReferenceColumn> {
+/** The named columns of a table as drift reference columns (numbers as numbers, text as categories); `rows` picks rows. */
+export function tableReference(table: Table, columns: readonly string[], rows?: Int32Array): Record<string, ReferenceColumn> {
   const out: Record<string, ReferenceColumn> = {};
-  for (const name of driftColumns(spec)) {
+  for (const name of columns) {
     const column = table.columns[name];
     if (!column) continue;
     if (column.kind === 'numeric') {
-      const values = new Float64Array(rows.length);
-      for (let i = 0; i < rows.length; i++) values[i] = column.values[rows[i]!]!;
-      out[name] = { kind: 'numerical', values };
+      out[name] = { kind: 'numerical', values: rows ? Float64Array.from(rows, (r) => column.values[r]!) : column.values };
     } else {
-      out[name] = { kind: 'categorical', values: Array.from(rows, (r) => column.values[r] ?? null) };
+      out[name] = { kind: 'categorical', values: rows ? Array.from(rows, (r) => column.values[r] ?? null) : column.values };
     }
   }
   return out;
+}
+
+/** The reference columns of `rows` of the table (the training split), typed as the spec declares them. */
+export function driftReference(table: Table, rows: Int32Array, spec: Pick<TransformSpec, 'features' | 'columnTypes'>): Record<string, ReferenceColumn> {
+  return tableReference(table, driftColumns(spec), rows);
 }
 
 /** The drift baseline of a training split. */

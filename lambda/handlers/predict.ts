@@ -28,7 +28,9 @@ import { predictEnvSchema } from '../env/predict-env';
 const env = predictEnvSchema.parse(process.env);
 const dataset = parseDatasetSchema(env.DATASET_SCHEMA);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
-const metrics = new Metrics({ namespace: `MLOps/${env.PLATFORM_NAME}`, serviceName: env.POWERTOOLS_SERVICE_NAME });
+// `environment` is in every dimension set: a default dimension, so the sets do not repeat it (Powertools
+// warns, on every publish, about a key that two sets define).
+const metrics = new Metrics({ namespace: `MLOps/${env.PLATFORM_NAME}`, serviceName: env.POWERTOOLS_SERVICE_NAME, defaultDimensions: { environment: env.ENVIRONMENT_NAME } });
 const client = s3Client();
 const onSageMaker = env.SERVING_ENGINE !== 'lambda';
 const endpoint = onSageMaker ? sagemakerEndpointInvoker(sageMakerRuntimeClient, { name: env.PLATFORM_NAME, environment: env.ENVIRONMENT_NAME, timeoutMs: env.ENDPOINT_TIMEOUT_MS }) : undefined;
@@ -85,10 +87,13 @@ async function writeCapture(capture: NonNullable<PredictOutcome['capture']>, req
   }
 }
 
-/** Emit the request's metrics as EMF: one document, its metrics under each of its dimension sets (two on an error). */
+/**
+ * Emit the request's metrics as EMF: one document, its metrics under each of its dimension sets (two on an
+ * error). `environment` comes from the default dimensions; the set of `environment` alone is an empty set.
+ */
 function emitMetrics(outcome: PredictOutcome, latencyMs: number, captureFailed: boolean): void {
   for (const document of servingMetrics(outcome, { environment: env.ENVIRONMENT_NAME, latencyMs, captureFailed })) {
-    for (const set of document.dimensionSets) metrics.addDimensions(set);
+    for (const { environment: _default, ...set } of document.dimensionSets) metrics.addDimensions(set);
     for (const m of document.metrics) metrics.addMetric(m.name, m.unit === 'Milliseconds' ? MetricUnit.Milliseconds : MetricUnit.Count, m.value);
     metrics.publishStoredMetrics();
   }

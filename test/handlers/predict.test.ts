@@ -438,9 +438,18 @@ describe('metrics', () => {
     // Prepare
     const c = container(BUCKETS.nocapture, { POWERTOOLS_METRICS_DISABLED: 'false' });
     const lines: string[] = [];
+    const warnings: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       lines.push(...String(chunk).split('\n').filter((l) => l.includes('"_aws"')));
+      warnings.push(...String(chunk).split('\n').filter((l) => l.includes('EMF key')));
       return true;
+    });
+    const errSpy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      warnings.push(...String(chunk).split('\n').filter((l) => l.includes('EMF key')));
+      return true;
+    });
+    const warnSpy = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+      warnings.push(...args.map(String).filter((l) => l.includes('EMF key')));
     });
 
     // Act
@@ -449,9 +458,12 @@ describe('metrics', () => {
       await call(c, { ...record(0), distance: 'far' });
     } finally {
       spy.mockRestore();
+      errSpy.mockRestore();
+      warnSpy.mockRestore();
     }
 
-    // Assess
+    // Assess: no key collision warning (Powertools would print one per request).
+    expect(warnings).toEqual([]);
     const docs = lines.map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } });
     const summary = docs.map((d) => ({
       namespace: d._aws.CloudWatchMetrics[0]!.Namespace,

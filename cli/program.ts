@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import type { PlatformConfig } from '../config/schema';
 import { deployCommand } from './commands/deploy';
-import { driftCommand } from './commands/drift';
+import { driftCommand, driftStatusCommand } from './commands/drift';
 import { localRunCommand, localUpCommand } from './commands/local';
 import { modelCardCommand, modelShowCommand, modelsCommand, modelStageCommand, parseVersion, s3ModelRegistry, type ModelRegistry, type StageChangeOptions } from './commands/models';
 import { predictCommand, readRequestBody, resolvePredictEndpoint } from './commands/predict';
@@ -91,16 +91,22 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     setExit(await validateCommand(file, config, { json: options.json ?? false, ...(options.workers ? { workers: options.workers } : {}) }, output));
   });
 
-  configOptions(
+  targetOptions(
     program
       .command('drift')
-      .description("drift report between two local data files (the reference fixes each column's test, as a training split does)")
-      .argument('<reference>', 'reference data: CSV, JSON Lines or Parquet')
-      .argument('<current>', 'current data, same format and columns')
+      .description("drift report between two local data files (the reference fixes each column's test, as a training split does); without files, the environment's latest drift verdict")
+      .argument('[reference]', 'reference data: CSV, JSON Lines or Parquet')
+      .argument('[current]', 'current data, same format and columns')
       .option('--json', 'print the report as JSON'),
-  ).action(async (reference: string, current: string, options: ConfigOptions & { json?: boolean }) => {
+  ).action(async (reference: string | undefined, current: string | undefined, options: EnvOptions & { json?: boolean }) => {
     const config = selectConfig(options);
-    setExit(await driftCommand(reference, current, config, { json: options.json ?? false }, output));
+    if (reference !== undefined && current !== undefined) {
+      setExit(await driftCommand(reference, current, config, { json: options.json ?? false }, output));
+    } else if (reference === undefined) {
+      await withTarget(config, options, async (t) => setExit(await driftStatusCommand(t.s3, t.env.artifactBucket, config, { json: options.json ?? false }, output)));
+    } else {
+      throw new UsageError("give two files (mlops drift REF CUR) or none (the environment's latest drift verdict)");
+    }
   });
 
   targetOptions(

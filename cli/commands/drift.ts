@@ -4,8 +4,12 @@
  * (as a model's training split does), the current file is sketched and compared. The columns are the
  * config's feature columns but datetimes and the target. Exit 0 (drift or not: a report is not a
  * failure), 2 on usage or config error (a missing or unreadable file names itself).
+ *
+ * `mlops drift --env NAME [--local]`: the environment's latest drift verdict (the drift Lambda's newest
+ * report with a verdict), per column. Exit 0, 1 when there is no verdict yet.
  */
 import { existsSync, statSync } from 'node:fs';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { PlatformConfig } from '../../config/schema';
 import { computeDrift, type DriftResult } from '../../lambda/core/drift/compute-drift';
 import { buildDriftBaseline } from '../../lambda/core/drift/drift-baseline';
@@ -13,6 +17,8 @@ import { tableReference } from '../../lambda/core/monitoring/drift-reference';
 import { addValues, newWindowSketch } from '../../lambda/core/drift/window-sketch';
 import { readTable, type Table } from '../../lambda/core/features/table';
 import { localFileSource } from '../../lambda/core/validation/local-source';
+import type { DriftReport } from '../../lambda/core/monitoring/drift-check';
+import { ARTIFACT_PREFIX } from '../../lambda/core/layout';
 import { EXIT, UsageError } from '../errors';
 import { colour, type Output } from '../output';
 
@@ -58,9 +64,17 @@ export async function driftCommand(referenceFile: string, currentFile: string, c
     output.out(JSON.stringify({ reference: { file: referenceFile, rows: reference.rows }, current: { file: currentFile, rows: current.rows }, ...result }, null, 2));
     return EXIT.ok;
   }
-  output.out(
-    `${result.datasetDrift ? colour.red('dataset drift') : colour.green('no dataset drift')}: ${result.driftedCount} of ${Object.keys(result.columns).length} columns drifted (share ${result.driftedShare.toFixed(2)}, threshold ${result.datasetDriftShare})  —  ${reference.rows.toLocaleString('en-US')} reference rows, ${current.rows.toLocaleString('en-US')} current`,
-  );
+  output.out(`${verdictLine(result)}  —  ${reference.rows.toLocaleString('en-US')} reference rows, ${current.rows.toLocaleString('en-US')} current`);
+  for (const line of columnTable(result)) output.out(line);
+  return EXIT.ok;
+}
+
+function verdictLine(result: DriftResult): string {
+  return `${result.datasetDrift ? colour.red('dataset drift') : colour.green('no dataset drift')}: ${result.driftedCount} of ${Object.keys(result.columns).length} columns drifted (share ${result.driftedShare.toFixed(2)}, threshold ${result.datasetDriftShare})`;
+}
+
+/** One line per column: test, score, threshold, verdict, PSI (aligned, colours ignored in widths). */
+function columnTable(result: DriftResult): string[] {
   const rows = Object.entries(result.columns).map(([name, c]) => [
     name,
     c.method,
@@ -73,7 +87,42 @@ export async function driftCommand(referenceFile: string, currentFile: string, c
   const plain = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => plain(r[i]!).length)));
   const line = (cells: string[]): string => cells.map((c, i) => c + ' '.repeat(widths[i]! - plain(c).length)).join('  ');
-  output.out(line(header));
-  for (const r of rows) output.out(line(r));
+  return [line(header), ...rows.map(line)];
+}
+
+/** How many of the newest reports `mlops drift --env` looks through for one with a verdict. */
+const REPORTS_LOOKED_AT = 200;
+
+/** Run `mlops drift --env NAME`: the environment's latest drift verdict; returns the exit code. */
+export async function driftStatusCommand(s3: S3Client, artifactBucket: string, config: Pick<PlatformConfig, 'name' | 'environment'>, options: DriftCommandOptions, output: Output): Promise<number> {
+  const prefix = `${ARTIFACT_PREFIX.monitoring}${config.name}/drift/reports/`;
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: artifactBucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  keys.sort();
+  let latest: DriftReport | undefined;
+  let checks = 0;
+  for (const key of keys.slice(-REPORTS_LOOKED_AT).reverse()) {
+    const report = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: artifactBucket, Key: key }))).Body!.transformToString()) as DriftReport;
+    checks++;
+    if (report.result) {
+      latest = report;
+      break;
+    }
+  }
+  if (!latest) {
+    output.err(`mlops: no drift verdict yet for ${config.name} (${config.environment}): ${keys.length === 0 ? 'the drift check has not run (level 3+, on monitoring.schedule)' : `the last ${checks} checks had too few captured rows (monitoring.minRows)`}`);
+    return EXIT.failed;
+  }
+  if (options.json) {
+    output.out(JSON.stringify(latest, null, 2));
+    return EXIT.ok;
+  }
+  output.out(`${verdictLine(latest.result!)}  —  ${config.name} v${latest.modelVersion} (${config.environment}), ${latest.rows.toLocaleString('en-US')} captured rows from ${latest.window.from} to ${latest.window.to}`);
+  for (const line of columnTable(latest.result!)) output.out(line);
   return EXIT.ok;
 }

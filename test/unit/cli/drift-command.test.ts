@@ -6,9 +6,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { driftStatusCommand } from '../../../cli/commands/drift';
 import { runCli } from '../../../cli/program';
 import { flights, flightsCsv, type Flight } from '../../helpers/flights';
 import { captureOutput } from '../../helpers/output';
+import { startS3rver, type LocalS3 } from '../../helpers/s3rver';
 
 const mlops = (...args: string[]): string[] => ['node', 'mlops', ...args];
 
@@ -61,4 +64,49 @@ test('a missing file is a usage error naming it (exit 2)', async () => {
   const code = await runCli(mlops('drift', join(dir, 'nope.csv'), join(dir, 'ref.csv'), '--env', 'dev'), output);
   expect(code).toBe(2);
   expect(output.stderr.join('\n')).toContain(`no such reference file: ${join(dir, 'nope.csv')}`);
+});
+
+test('one file only is a usage error (exit 2) saying what to give', async () => {
+  const output = captureOutput();
+  expect(await runCli(mlops('drift', join(dir, 'ref.csv'), '--env', 'dev'), output)).toBe(2);
+  expect(output.stderr.join('\n')).toContain("give two files (mlops drift REF CUR) or none (the environment's latest drift verdict)");
+});
+
+describe('mlops drift --env: the latest verdict of the environment (reports on s3rver)', () => {
+  const BUCKET = 'drift-status-artifacts';
+  let s3: LocalS3;
+  beforeAll(async () => {
+    s3 = await startS3rver([BUCKET]);
+  });
+  afterAll(async () => s3?.stop());
+  const put = (at: string, report: Record<string, unknown>) =>
+    s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `monitoring/flights/drift/reports/${at.replace(/[:.]/g, '-')}.json`, Body: JSON.stringify(report) }));
+  const config = { name: 'flights', environment: 'prod' };
+
+  test('no report yet: exit 1 saying the check has not run', async () => {
+    const output = captureOutput();
+    expect(await driftStatusCommand(s3.client, BUCKET, config, {}, output)).toBe(1);
+    expect(output.stderr.join('\n')).toMatch(/no drift verdict yet for flights \(prod\): the drift check has not run/);
+  });
+
+  test('the newest report with a verdict, skipping newer ones without (too few rows)', async () => {
+    const window = { from: '2026-11-27T10:00:00.000Z', to: '2026-11-27T11:00:00.000Z' };
+    const result = {
+      columns: { distance: { method: 'wasserstein', score: 0.31, threshold: 0.1, drifted: true, psi: 0.4, psiBand: 'significant' }, origin: { method: 'jensenshannon', score: 0.05, threshold: 0.1, drifted: false, psi: 0.02, psiBand: 'stable' } },
+      driftedShare: 0.5,
+      driftedCount: 1,
+      datasetDrift: true,
+      datasetDriftShare: 0.5,
+    };
+    await put('2026-11-27T11:00:00.000Z', { at: '2026-11-27T11:00:00.000Z', modelVersion: 4, rows: 2400, window, result });
+    await put('2026-11-27T12:00:00.000Z', { at: '2026-11-27T12:00:00.000Z', modelVersion: 4, rows: 12, window, noVerdict: '12 captured rows' });
+    const output = captureOutput();
+    expect(await driftStatusCommand(s3.client, BUCKET, config, {}, output)).toBe(0);
+    const text = output.stdout.join('\n').replace(/\u001b\[[0-9;]*m/g, '');
+    expect(text).toMatch(/^dataset drift: 1 of 2 columns drifted \(share 0\.50, threshold 0\.5\)  —  flights v4 \(prod\), 2,400 captured rows from 2026-11-27T10:00:00\.000Z/);
+    expect(text).toMatch(/\ndistance +wasserstein +0\.3100 +≥ 0\.1 +drift +0\.400 \(significant\)/);
+    const json = captureOutput();
+    expect(await driftStatusCommand(s3.client, BUCKET, config, { json: true }, json)).toBe(0);
+    expect(JSON.parse(json.stdout.join('\n'))).toMatchObject({ modelVersion: 4, rows: 2400, result: { datasetDrift: true } });
+  });
 });

@@ -28,6 +28,8 @@ export const predictEnvSchema = z.object({
   SERVING_ENGINE: z.enum(['lambda', 'sagemaker-serverless', 'sagemaker-realtime']).default('lambda'),
   /** SageMaker engines: longest wait for the endpoint's answer, in milliseconds. */
   ENDPOINT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** `on` at the governance level: batches may ask for per-prediction explanations (`"explain": true`). */
+  EXPLANATIONS: z.enum(['on', 'off']).default('off'),
   /** `serving.maxBatch`. */
   MAX_BATCH: z.coerce.number().int().min(1).max(10000).default(100),
   /** `serving.capturePercent`. */

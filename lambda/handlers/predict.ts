@@ -108,6 +108,7 @@ export async function handler(event: LambdaFunctionURLEvent): Promise<LambdaFunc
     model: () => models.get(),
     ...(endpoint ? { endpoint } : {}),
     maxBatch: env.MAX_BATCH,
+    explanations: env.EXPLANATIONS === 'on',
     capturePercent: env.CAPTURE_PERCENT,
   });
   const captureFailed = outcome.capture ? !(await writeCapture(outcome.capture, requestId)) : false;

@@ -115,7 +115,7 @@ export class ServingStack extends Stack {
           ? "Predicts with the environment's model (transform spec + model from the registry); samples requests to capture/"
           : "Predicts through the model version's SageMaker endpoint after its transform spec; samples requests to capture/",
       environmentSchema: predictEnvSchema,
-      environment: { ...predictEnvironment(config, props.artifactBucket.bucketName), POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO' },
+      environment: { ...predictEnvironment(config, props.artifactBucket.bucketName), EXPLANATIONS: props.capabilities.governance ? 'on' : 'off', POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO' },
       memorySize: Size.mebibytes(config.serving.memoryMb),
       timeout: Duration.seconds(30),
       logRetention: props.logRetention,

@@ -259,3 +259,13 @@ describe('the serving stack with an A/B test (level 3, serving.deployment.abTest
     t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DEPLOY_STRATEGY: 'canary' }) } });
   });
 });
+
+test('per-prediction explanations are offered at the governance level only (EXPLANATIONS on the predict function)', () => {
+  for (const [level, expected] of [[3, 'off'], [4, 'on']] as const) {
+    const [p] = buildApp(testApp(), [configAtLevel(level)]);
+    Template.fromStack(p!.serving!).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ EXPLANATIONS: expected }) },
+      Tags: Match.arrayWith([{ Key: 'mlops:handler', Value: 'predict' }]),
+    });
+  }
+});

@@ -74,11 +74,13 @@ export function requestContract(spec: Pick<TransformSpec, 'features' | 'columnTy
 export interface PredictRequest {
   readonly instances: readonly RawRecord[];
   readonly batch: boolean;
+  /** The batch asked for per-prediction explanations (`"explain": true`). */
+  readonly explain: boolean;
 }
 
 const recordSchema = z.record(z.string(), z.unknown());
 
-/** The batch envelope: only `instances`, a non-empty array of JSON objects, at most `maxBatch`. */
+/** The batch envelope: `instances`, a non-empty array of JSON objects, at most `maxBatch`; optionally `explain`. */
 export function batchSchema(maxBatch: number) {
   // Built once per limit: making a zod schema costs more than parsing a small batch with it.
   let schema = batchSchemas.get(maxBatch);
@@ -97,6 +99,7 @@ function makeBatchSchema(maxBatch: number) {
       .array(recordSchema, { error: (issue) => (issue.input === undefined ? 'required: an array of records' : 'an array of records (JSON objects)') })
       .min(1, 'at least one record')
       .max(maxBatch, `at most ${maxBatch} records (serving.maxBatch)`),
+    explain: z.boolean({ error: 'true or false: whether to explain each prediction' }).optional(),
   });
 }
 
@@ -118,16 +121,16 @@ export function parsePredictRequest(body: unknown, options: { readonly maxBatch:
     const parsed = batchSchema(options.maxBatch).safeParse(body);
     if (!parsed.success) {
       const messages = parsed.error.issues.map((i) => {
-        if (i.code === 'unrecognized_keys') return `unknown top-level field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}: a batch is {"instances": [record, …]} only`;
+        if (i.code === 'unrecognized_keys') return `unknown top-level field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}: a batch is {"instances": [record, …], "explain"?: true|false}`;
         if (i.code === 'too_big' && i.path.length === 1) return `instances: ${i.message}, got ${(body as { instances: unknown[] }).instances.length}`;
         if (i.path.length === 2 && i.path[0] === 'instances') return `instances[${String(i.path[1])}]: expected a record (a JSON object), got ${describeValue((body as { instances: unknown[] }).instances[i.path[1] as number])}`;
         return `${describeIssuePath(i.path)}: ${i.message}`;
       });
       throw new BadRequestError(`invalid batch: ${messages.join('; ')}`);
     }
-    return { instances: parsed.data.instances, batch: true };
+    return { instances: parsed.data.instances, batch: true, explain: parsed.data.explain === true };
   }
-  return { instances: [singleRecord(body)], batch: false };
+  return { instances: [singleRecord(body)], batch: false, explain: false };
 }
 
 /**

@@ -14,7 +14,8 @@
 import { captureKey, captureLine, isCaptured } from './capture';
 import { BadRequestError, MethodNotAllowedError, PayloadTooLargeError, ServingError, UnsupportedMediaTypeError, UnsupportedModelError, type FieldProblem, type ServingErrorKind } from './errors';
 import type { ServingModel } from './model-cache';
-import { isEndpointModel, predict, predictOnEndpoint, type EndpointInvoker } from './predict';
+import { explainModel, type Explanation } from '../models/explain';
+import { featureMatrix, isEndpointModel, predict, predictOnEndpoint, type EndpointInvoker } from './predict';
 import { assertRecords, parsePredictRequest } from './request';
 
 /**
@@ -49,6 +50,8 @@ export interface PredictResponseBody {
   readonly probabilities?: number[][];
   /** Fields ignored under `dataset.unknownColumns: 'warn'`. */
   readonly warnings?: readonly string[];
+  /** With `"explain": true`: per instance, each feature's contribution on the raw scale (value or log-odds). */
+  readonly explanations?: readonly Explanation[];
 }
 
 /** The body of an error response. */
@@ -86,6 +89,8 @@ export interface ServeOptions {
   readonly endpoint?: EndpointInvoker;
   /** `serving.maxBatch`. */
   readonly maxBatch: number;
+  /** Whether per-prediction explanations are offered (governance, level 4). @default false */
+  readonly explanations?: boolean;
   /** `serving.capturePercent`. */
   readonly capturePercent: number;
   /** The time of the answer (capture key and record). @default - now */
@@ -111,6 +116,10 @@ export async function servePredict(request: HttpRequest, options: ServeOptions):
     const model = await options.model();
     modelVersion = model.version;
     const warnings = assertRecords(parsed.instances, model.contract);
+    if (parsed.explain && !options.explanations) {
+      throw new BadRequestError('explain: explanations are offered at the governance level (level 4); this environment does not provide them');
+    }
+    if (parsed.explain && isEndpointModel(model.model)) throw new BadRequestError('explain: not available for SageMaker XGBoost models (serving.engine sagemaker-*)');
     const result = isEndpointModel(model.model)
       ? await predictOnEndpoint(model.model, model.spec, parsed.instances, model.version, options.endpoint ?? noEndpoint)
       : predict(model.model, model.spec, parsed.instances, model.version);
@@ -120,6 +129,7 @@ export async function servePredict(request: HttpRequest, options: ServeOptions):
       predictions: result.predictions,
       ...(result.probabilities ? { probabilities: result.probabilities } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),
+      ...(parsed.explain && !isEndpointModel(model.model) ? { explanations: explainModel(model.model, featureMatrix(model.spec, parsed.instances)) } : {}),
     };
     const now = options.now ?? new Date();
     const capture = isCaptured(requestId, options.capturePercent)

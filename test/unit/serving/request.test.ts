@@ -34,10 +34,12 @@ describe('the envelope', () => {
     // Act
     const single = parsePredictRequest(GOOD, { maxBatch: 3 });
     const batch = parsePredictRequest({ instances: [GOOD, GOOD] }, { maxBatch: 3 });
+    const explained = parsePredictRequest({ instances: [GOOD], explain: true }, { maxBatch: 3 });
 
-    // Assess
-    expect(single).toEqual({ instances: [GOOD], batch: false });
-    expect(batch).toEqual({ instances: [GOOD, GOOD], batch: true });
+    // Assess: only a batch can ask for explanations (in a single record "explain" would be a column).
+    expect(single).toEqual({ instances: [GOOD], batch: false, explain: false });
+    expect(batch).toEqual({ instances: [GOOD, GOOD], batch: true, explain: false });
+    expect(explained).toEqual({ instances: [GOOD], batch: true, explain: true });
   });
 
   test.each([
@@ -49,7 +51,7 @@ describe('the envelope', () => {
     ['empty instances', { instances: [] }, /instances: at least one record/],
     ['instances not an array', { instances: GOOD }, /instances: an array of records/],
     ['a non-object instance', { instances: [GOOD, 7] }, /instances\[1\]: expected a record \(a JSON object\), got the number 7/],
-    ['an extra top-level field', { instances: [GOOD], explain: true }, /unknown top-level field 'explain': a batch is \{"instances": \[record, …\]\} only/],
+    ['an extra top-level field', { instances: [GOOD], verbose: true }, /unknown top-level field 'verbose': a batch is \{"instances": \[record, …\], "explain"\?: true\|false\}/],
   ])('%s is a BadRequestError', (_name, body, message) => {
     // Act
     const act = () => parsePredictRequest(body, { maxBatch: 3 });

@@ -158,3 +158,34 @@ describe('servingMetrics', () => {
     expect(captureFailed[0]!.metrics.map((m) => m.name)).toEqual(['Latency', 'Predictions', 'CaptureFailures', 'ServerErrors']);
   });
 });
+
+describe('explanations ("explain": true, governance level)', () => {
+  const batch = (body: Record<string, unknown>) => post({ instances: [RECORD, { ...RECORD, origin: 'JFK', distance: 2500 }], ...body });
+
+  test('offered: each instance gets base value and per-feature contributions that add up to its prediction', async () => {
+    const outcome = await servePredict(batch({ explain: true }), await options({ explanations: true }));
+    expect(outcome.response.statusCode).toBe(200);
+    const body = JSON.parse(outcome.response.body) as { predictions: number[]; explanations: Array<{ baseValue: number; contributions: Record<string, number> }> };
+    expect(body.explanations).toHaveLength(2);
+    body.explanations.forEach((e, i) => {
+      expect(Object.values(e.contributions).reduce((a, b) => a + b, e.baseValue)).toBeCloseTo(body.predictions[i]!, 8);
+      expect(Object.keys(e.contributions)).toEqual(expect.arrayContaining(['distance', 'origin']));
+    });
+    // Different inputs, different attributions.
+    expect(body.explanations[0]!.contributions.distance).not.toBe(body.explanations[1]!.contributions.distance);
+  });
+
+  test('not offered below the governance level: 400 naming the field; "explain": false or absent answers as usual', async () => {
+    const refused = await servePredict(batch({ explain: true }), await options());
+    expect(refused.response.statusCode).toBe(400);
+    expect(JSON.parse(refused.response.body)).toMatchObject({ error: 'BadRequest', message: expect.stringMatching(/^explain: explanations are offered at the governance level/) });
+    const plain = await servePredict(batch({ explain: false }), await options());
+    expect(JSON.parse(plain.response.body)).not.toHaveProperty('explanations');
+  });
+
+  test('"explain" must be a boolean', async () => {
+    const outcome = await servePredict(batch({ explain: 'yes' }), await options({ explanations: true }));
+    expect(outcome.response.statusCode).toBe(400);
+    expect(JSON.parse(outcome.response.body).message).toMatch(/explain: true or false/);
+  });
+});

@@ -18,6 +18,8 @@ export const abDecisionEnvSchema = z.object({
   PREDICT_ALIAS: z.string().min(1).default('live'),
   /** The predict handler's Powertools service name: the `service` dimension of its metrics. */
   PREDICT_SERVICE_NAME: z.string().min(1).default('predict'),
+  /** `on` at the governance level: decisions are recorded in the audit trail (`audit/`). */
+  GOVERNANCE: z.enum(['on', 'off']).default('off'),
   POWERTOOLS_SERVICE_NAME: z.string().default('ab-decision'),
   POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });

@@ -10,6 +10,11 @@ export const validateEnvSchema = z.object({
   DATA_BUCKET: z.string().min(3),
   ARTIFACT_BUCKET: z.string().min(3),
   DATASET_SCHEMA: z.string().min(2),
+  /** The config's `name` and `environment` (the audit trail's subject and environment). */
+  PLATFORM_NAME: z.string().min(1).default('unknown'),
+  ENVIRONMENT_NAME: z.string().min(1).default('unknown'),
+  /** `on` at the governance level: decisions are recorded in the audit trail (`audit/`). */
+  GOVERNANCE: z.enum(['on', 'off']).default('off'),
   POWERTOOLS_SERVICE_NAME: z.string().default('validate'),
   POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });

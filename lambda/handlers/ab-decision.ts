@@ -7,6 +7,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { gatherAbTestEvidence } from '../aws/ab-test-evidence';
+import { auditRecorder } from '../aws/audit-recorder';
 import { cloudWatchClient, lambdaClient, s3Client } from '../aws/clients';
 import { routeAlias } from '../aws/predict-publisher';
 import { s3RegistryStore } from '../aws/s3-registry-store';
@@ -17,6 +18,7 @@ import { abDecisionEnvSchema } from '../env/ab-decision-env';
 const env = abDecisionEnvSchema.parse(process.env);
 const registry = s3RegistryStore(s3Client(), env.ARTIFACT_BUCKET);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
+const audit = auditRecorder({ enabled: env.GOVERNANCE === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
 
 /** What one look decided. */
 export type AbDecisionResult =
@@ -57,6 +59,14 @@ export async function handler(): Promise<AbDecisionResult> {
     route: { functionVersion: primary, additionalVersionWeights: {} },
   });
   const { decisionKey } = await recordAbTestDecision(registry, record, { decision: decided.decision, reasons: decided.reasons, evidence }, now);
+  await audit({
+    kind: 'ab-decision',
+    decision: decided.decision,
+    subject: { model: env.PLATFORM_NAME, version: record.challenger.version },
+    reason: decided.reasons.join('; '),
+    evidence: { champion: record.champion.version, decisionKey, evidence },
+    by: 'ab-decision',
+  });
   emitStageMetrics(`MLOps/${env.PLATFORM_NAME}`, env.ENVIRONMENT_NAME, 'ab-decision', [{ name: decided.decision === 'promote' ? 'AbTestPromotions' : 'AbTestRollbacks', value: 1 }]);
   if (decided.decision === 'promote') logger.info('A/B test: challenger promoted', { ...about, decisionKey });
   else logger.warn('A/B test: challenger rolled back', { ...about, decisionKey });

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { parseDatasetSchema } from '../core/validation/dataset-schema';
 import { DATA_PREFIX } from '../core/layout';
 import { runValidationStage, type ValidationStageResult } from '../core/validation/stage';
+import { auditRecorder } from '../aws/audit-recorder';
 import { s3Client } from '../aws/clients';
 import { copyObject, putJson, s3DatasetSource } from '../aws/s3-store';
 import { listDatasetParts, mergeAndRecordParts, partFolderOf, partSources } from '../aws/dataset-parts';
@@ -26,6 +27,20 @@ import { InvalidPipelineEventError, parsePipelineEvent, runInputSchema } from '.
 const env = validateEnvSchema.parse(process.env);
 const dataset = parseDatasetSchema(env.DATASET_SCHEMA);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
+/** Verdicts to the audit trail (governance level); a failed validation is also recorded by the pipeline's outcome step. */
+const audit = auditRecorder({ enabled: env.GOVERNANCE === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
+
+/** Record a validation verdict. */
+async function auditVerdict(runId: string, dataKey: string, result: Pick<ValidationStageResult, 'verdict' | 'reportKey' | 'rowCount' | 'failures'>): Promise<void> {
+  await audit({
+    kind: 'validation',
+    decision: result.verdict === 'valid' ? 'accepted' : 'rejected',
+    subject: { model: env.PLATFORM_NAME, runId, dataKey },
+    reason: result.verdict === 'valid' ? `${result.rowCount} rows met the dataset schema` : `the data failed validation: ${result.failures.map((f) => f.kind).join(', ')}`,
+    evidence: { reportKey: result.reportKey, rowCount: result.rowCount },
+    by: 'stage:validate',
+  });
+}
 
 /**
  * The event: the run and the object to validate (the pipeline's input). The bucket defaults to the data
@@ -83,6 +98,7 @@ export async function handler(event: unknown): Promise<ValidationStageResult> {
   await updateRun(artifacts, runId, trigger, (r, at) =>
     stageSucceeded(r, 'validate', at, { outputs: { verdict: result.verdict, reportKey: result.reportKey, rowCount: result.rowCount }, metrics: { rowsValidated: result.rowCount } }),
   );
+  await auditVerdict(runId, key, result);
   logger.info('validation finished', { runId, key, verdict: result.verdict, rowCount: result.rowCount, failures: result.failures });
   return result;
 }
@@ -100,6 +116,7 @@ async function validateParts(input: ValidateEvent & { bucket: string }, trigger:
   const validations: PartValidation[] = [];
   for (const [i, source] of sources.entries()) validations.push(await validatePart(i, source, dataset));
   const result = await mergeAndRecordParts({ client, buckets: { data: env.DATA_BUCKET, artifacts: env.ARTIFACT_BUCKET }, artifacts, runId: input.runId, trigger, list, validations, dataset });
+  await auditVerdict(input.runId, folder.prefix, result);
   logger.info('validation finished', { runId: input.runId, prefix: folder.prefix, parts: parts.length, verdict: result.verdict, rowCount: result.rowCount, failures: result.failures });
   return result;
 }

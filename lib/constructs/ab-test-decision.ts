@@ -48,6 +48,11 @@ export interface AbTestDecisionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** @default 'INFO' */
   readonly logLevel?: AbDecisionEnv['POWERTOOLS_LOG_LEVEL'];
+  /**
+   * Governance: record each decision in the audit trail (`audit/`).
+   * @default false
+   */
+  readonly audit?: boolean;
 }
 
 /** The scheduled A/B decision Lambda and its rule. */
@@ -70,6 +75,7 @@ export class AbTestDecision extends Construct {
         PREDICT_FUNCTION_NAME: props.alias.version.lambda.functionName,
         PREDICT_ALIAS: props.alias.aliasName,
         PREDICT_SERVICE_NAME: props.predictServiceName ?? 'predict',
+        GOVERNANCE: props.audit ? 'on' : 'off',
         POWERTOOLS_SERVICE_NAME: 'ab-decision',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
       },
@@ -80,6 +86,7 @@ export class AbTestDecision extends Construct {
     const registryFolder = `${ARTIFACT_PREFIX.registry}${props.name}/`;
     this.decision.grantReadObjects(props.artifactBucket, registryFolder);
     this.decision.grantWriteObjects(props.artifactBucket, registryFolder);
+    if (props.audit) this.decision.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.audit);
     this.decision.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'RouteServingAlias', actions: ['lambda:GetAlias', 'lambda:UpdateAlias'], resources: [props.alias.functionArn] }));
     // GetMetricData has no resource-level permissions: '*' is the only resource IAM accepts for it.
     this.decision.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadLiveMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));

@@ -122,6 +122,9 @@ export class PipelineStack extends Stack {
           DATA_BUCKET: props.dataBucket.bucketName,
           ARTIFACT_BUCKET: props.artifactBucket.bucketName,
           DATASET_SCHEMA: JSON.stringify(props.config.dataset),
+          PLATFORM_NAME: props.config.name,
+          ENVIRONMENT_NAME: props.config.environment,
+          GOVERNANCE: props.capabilities.governance ? 'on' : 'off',
           POWERTOOLS_SERVICE_NAME: 'validate',
           POWERTOOLS_LOG_LEVEL: logLevel,
         },
@@ -136,6 +139,7 @@ export class PipelineStack extends Stack {
       // Level 4: a retrain runs on the newest validated data, which the validate stage then reads.
       if (props.capabilities.autoRetrain) validate.grantReadObjects(props.dataBucket, DATA_PREFIX.validated);
       validate.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
+      if (props.capabilities.governance) validate.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.audit);
       // The run record (runs/<runId>/run.json) is read-modify-write.
       validate.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
       this.validateStage = validate;

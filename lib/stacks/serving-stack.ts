@@ -206,6 +206,7 @@ export class ServingStack extends Stack {
         alias: this.alias,
         logRetention: props.logRetention,
         logRemovalPolicy,
+        ...(props.capabilities.governance ? { audit: true } : {}),
         ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       });
     }

@@ -266,8 +266,10 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
       const validateId = logicalIdOf(template, 'AWS::Lambda::Function', 'ValidateStage');
       const variables = (functions[validateId] as { Properties: { Environment: { Variables: Json } } }).Properties.Environment.Variables;
       expect(Object.keys(variables).sort()).toEqual(
-        ['ARTIFACT_BUCKET', 'DATASET_SCHEMA', 'DATA_BUCKET', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'].sort(),
+        ['ARTIFACT_BUCKET', 'DATASET_SCHEMA', 'DATA_BUCKET', 'ENVIRONMENT_NAME', 'GOVERNANCE', 'NODE_OPTIONS', 'PLATFORM_NAME', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'].sort(),
       );
+      // Verdicts go to the audit trail only where the environment governs (level 4).
+      expect(variables.GOVERNANCE).toBe(built.platform.capabilities.governance ? 'on' : 'off');
       expect(JSON.parse(String(variables.DATASET_SCHEMA))).toEqual(config.dataset);
       expect(variables).toEqual(
         expect.objectContaining({ POWERTOOLS_SERVICE_NAME: 'validate', POWERTOOLS_LOG_LEVEL: 'INFO', NODE_OPTIONS: '--enable-source-maps' }),
@@ -294,7 +296,7 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
       });
     });
 
-    test('object access is scoped to incoming/ (read), quarantine/ and validated/ (write; at level 4 also read: retrains validate validated data), runs/ (read and write: the run record)', () => {
+    test('object access is scoped to incoming/ (read), quarantine/ and validated/ (write; at level 4 also read: retrains validate validated data), runs/ (read and write: the run record), audit/ (write, level 4)', () => {
       const objectStatements = statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('s3:') && a !== 's3:ListBucket'));
       const grants = objectStatements.flatMap((s) =>
         [s.Resource].flat().map((resource) => ({ actions: [s.Action].flat().map(String).sort(), ...objectTarget(resource, built.data) })),
@@ -307,9 +309,10 @@ describe.each(cases)('maturity level $level, $label', ({ level, disposable }) =>
           { actions: [...WRITE_OBJECT_ACTIONS].sort(), logicalId: artifactBucketId, suffix: `/${ARTIFACT_PREFIX.runs}*` },
           { actions: [...READ_OBJECT_ACTIONS].sort(), logicalId: artifactBucketId, suffix: `/${ARTIFACT_PREFIX.runs}*` },
           ...(built.platform.capabilities.autoRetrain ? [{ actions: [...READ_OBJECT_ACTIONS].sort(), logicalId: dataBucketId, suffix: `/${DATA_PREFIX.validated}*` }] : []),
+          ...(built.platform.capabilities.governance ? [{ actions: [...WRITE_OBJECT_ACTIONS].sort(), logicalId: artifactBucketId, suffix: `/${ARTIFACT_PREFIX.audit}*` }] : []),
         ]),
       );
-      expect(grants).toHaveLength(built.platform.capabilities.autoRetrain ? 6 : 5);
+      expect(grants).toHaveLength(5 + (built.platform.capabilities.autoRetrain ? 1 : 0) + (built.platform.capabilities.governance ? 1 : 0));
       for (const statement of objectStatements) {
         expect([statement.Action].flat()).not.toContainEqual(expect.stringMatching(/\*|Delete/));
       }

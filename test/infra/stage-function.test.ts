@@ -108,7 +108,8 @@ describe('StageFunction props', () => {
   });
 
   test('an environment of exactly 4 KB is accepted', () => {
-    const base = environmentSize({ ...env, POWERTOOLS_SERVICE_NAME: 'validate', POWERTOOLS_LOG_LEVEL: 'INFO', NODE_OPTIONS: '--enable-source-maps' });
+    // The schema's defaults are set too (the function's environment is the parsed contract).
+    const base = environmentSize({ ...env, PLATFORM_NAME: 'unknown', ENVIRONMENT_NAME: 'unknown', GOVERNANCE: 'off', POWERTOOLS_SERVICE_NAME: 'validate', POWERTOOLS_LOG_LEVEL: 'INFO', NODE_OPTIONS: '--enable-source-maps' });
     const padding = 'x'.repeat(LAMBDA_ENVIRONMENT_LIMIT_BYTES - base);
     expect(() => stage(stack(), { environment: { ...env, DATASET_SCHEMA: env.DATASET_SCHEMA + padding } })).not.toThrow();
     expect(() => stage(stack(), { environment: { ...env, DATASET_SCHEMA: `${env.DATASET_SCHEMA}${padding}x` } })).toThrow(/4097 bytes/);

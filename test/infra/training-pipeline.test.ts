@@ -240,7 +240,7 @@ test('the stage functions get the stage view of the config; registration never p
   const envOf = (functions: Record<string, unknown>, prefix: string): Record<string, string> =>
     (Object.entries(functions).find(([id]) => id.startsWith(prefix))![1] as { Properties: { Environment: { Variables: Record<string, string> } } }).Properties.Environment.Variables;
   const register3 = envOf(level3, 'RegisterStageFunction');
-  expect(Object.keys(JSON.parse(register3.PLATFORM_CONFIG!) as object).sort()).toEqual(['dataset', 'environment', 'features', 'gate', 'model', 'name']);
+  expect(Object.keys(JSON.parse(register3.PLATFORM_CONFIG!) as object).sort()).toEqual(['dataset', 'environment', 'features', 'gate', 'governance', 'model', 'name']);
   expect(register3).not.toHaveProperty('PROMOTE_ON_DEPLOY');
 });
 

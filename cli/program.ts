@@ -7,6 +7,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import type { PlatformConfig } from '../config/schema';
+import { auditRecorder, type AuditRecorder } from '../lambda/aws/audit-recorder';
+import { capabilitiesFor } from '../lib/maturity';
 import { deployCommand } from './commands/deploy';
 import { driftCommand, driftStatusCommand } from './commands/drift';
 import { localRunCommand, localUpCommand } from './commands/local';
@@ -41,6 +43,11 @@ function targetOptions(command: Command): Command {
   return configOptions(command)
     .addOption(new Option('--local', 'use the running local platform (mlops local up) instead of AWS'))
     .addOption(new Option('--dir <folder>', "the local platform's data folder (default .local/<env>); implies --local").implies({ local: true }));
+}
+
+/** The audit recorder of an environment's CLI decisions: on at the governance level (level 4), else off. */
+function governanceAudit(config: PlatformConfig, target: EnvironmentTarget): AuditRecorder {
+  return auditRecorder({ enabled: capabilitiesFor(config.maturityLevel, config.overrides).governance, client: target.s3, bucket: target.env.artifactBucket, environment: config.environment });
 }
 
 function selectConfig(options: ConfigOptions): PlatformConfig {
@@ -202,7 +209,8 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       .option('--json', 'print the new stage and history as JSON'),
   ).action(async (version: string, options: EnvOptions & StageChangeOptions) => {
     const v = parseVersion(version);
-    await withRegistry(options, (registry, t) => modelStageCommand(registry, v, 'approve', stageChange(options), output, t.sfn));
+    const config = selectConfig(options);
+    await withRegistry(options, (registry, t) => modelStageCommand(registry, v, 'approve', stageChange(options), output, t.sfn, governanceAudit(config, t)));
   });
   targetOptions(
     models
@@ -214,7 +222,8 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       .option('--json', 'print the new stage and history as JSON'),
   ).action(async (version: string, options: EnvOptions & StageChangeOptions) => {
     const v = parseVersion(version);
-    await withRegistry(options, (registry, t) => modelStageCommand(registry, v, 'reject', stageChange(options), output, t.sfn));
+    const config = selectConfig(options);
+    await withRegistry(options, (registry, t) => modelStageCommand(registry, v, 'reject', stageChange(options), output, t.sfn, governanceAudit(config, t)));
   });
 
   targetOptions(

@@ -15,6 +15,7 @@ import { approvalKey, closeApproval, type ApprovalDecision, type ApprovalRecord 
 import { getChampion, listVersions, modelPrefix, setStage, versionKey, type ModelStage, type RegistryStore, type StageRecord, type VersionManifest } from '../../lambda/core/registry/registry';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
 import { MODEL_CARD_FILE, renderModelCardHtml, type ModelCard } from '../../lambda/core/governance/model-card';
+import type { AuditRecorder } from '../../lambda/aws/audit-recorder';
 import { EXIT, UsageError } from '../errors';
 import { colour, type Output } from '../output';
 
@@ -233,6 +234,7 @@ export async function modelStageCommand(
   options: StageChangeOptions,
   output: Output,
   sfn?: SFNClient,
+  audit?: AuditRecorder,
 ): Promise<number> {
   const change = STAGE_CHANGES[action];
   const details = await readVersion(registry, version);
@@ -248,6 +250,15 @@ export async function modelStageCommand(
     const by = options.by ?? defaultActor();
     const reason = options.reason ?? `${change.verb} with mlops models ${action}`;
     const approval = await registry.store.get<ApprovalRecord>(approvalKey(registry.name, version));
+    // Governance: the decision is in the audit trail before anything acts on it.
+    await audit?.({
+      kind: 'approval',
+      decision: action === 'approve' ? 'approved' : 'rejected',
+      subject: { model: registry.name, version, ...(approval?.runId ? { runId: approval.runId } : {}) },
+      reason,
+      evidence: { from: current, to: change.to, ...(approval?.status ? { approvalRequest: approval.status } : {}) },
+      by,
+    });
     if (approval?.status === 'pending' && sfn) {
       const decision: ApprovalDecision = { decision: action === 'approve' ? 'approved' : 'rejected', by, reason, at: new Date().toISOString() };
       // The stage first: the resumed run deploys at once, and its champion must come after `approved`.

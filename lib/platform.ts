@@ -120,7 +120,7 @@ export class Platform {
         ...common,
         stackName: `${prefix}-monitoring`,
         description: `${prefix}: alert topic, model-health alarms and dashboard (mlops-platform)`,
-        config: { name: config.name, environment: config.environment, features: config.features, monitoring: config.monitoring, gate: config.gate, serving: config.serving, alerts: config.alerts },
+        config: { name: config.name, environment: config.environment, dataset: config.dataset, features: config.features, monitoring: config.monitoring, gate: config.gate, serving: config.serving, alerts: config.alerts },
         artifactBucket: this.data.artifactBucket,
         logRetention: retentionDays(config.storage.logRetentionDays),
         ...(this.capabilities.autoRetrain && this.pipeline ? { retrain: { pipeline: this.pipeline.pipeline.stateMachine, dataBucket: this.data.dataBucket } } : {}),

@@ -12,12 +12,11 @@
  * Usage (after bundling): node drift-runner.js CONFIG.json REF CUR [--repeat N]
  * Prints one JSON line: rows, phase seconds, peakRssMB, baseline and sketch sizes, the drift result.
  */
-import { fileDriftColumns } from '../../cli/commands/drift';
 import { loadConfig } from '../../config/load';
 import type { PlatformConfig } from '../../config/schema';
 import { computeDrift, type DriftResult } from '../../lambda/core/drift/compute-drift';
 import { buildDriftBaseline, type DriftBaseline } from '../../lambda/core/drift/drift-baseline';
-import { tableReference } from '../../lambda/core/monitoring/drift-reference';
+import { configDriftColumns, tableReference } from '../../lambda/core/monitoring/drift-reference';
 import { addValues, newWindowSketch, windowSketchToJSON, type WindowSketch } from '../../lambda/core/drift/window-sketch';
 import { readTable, type Table } from '../../lambda/core/features/table';
 import { localFileSource } from '../../lambda/core/validation/local-source';
@@ -57,7 +56,7 @@ async function main(): Promise<void> {
   const repeatAt = process.argv.indexOf('--repeat');
   const repeat = Math.max(1, repeatAt > 0 ? Number(process.argv[repeatAt + 1]) : 2);
   const config = loadConfig({ config: configFile });
-  const columns = fileDriftColumns(config);
+  const columns = configDriftColumns(config);
 
   const t0 = now();
   const reference = await readTable(localFileSource(referenceFile), config.dataset);

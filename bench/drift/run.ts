@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { fileDriftColumns } from '../../cli/commands/drift';
+import { configDriftColumns } from '../../lambda/core/monitoring/drift-reference';
 import { loadConfig } from '../../config/load';
 import { DATA } from '../train/data';
 import { CASES, ensureDriftData } from './data';
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const configFile = join(DATA, 'drift-bench-config.json');
   writeFileSync(configFile, JSON.stringify({ ...dev, $schema: undefined }));
   // The Python side gets the same columns, kinds, thresholds and PSI bins.
-  const columns = fileDriftColumns(dev);
+  const columns = configDriftColumns(dev);
   const numeric = new Set(['number', 'integer', 'datetime']);
   const distance = dev.monitoring.columnDriftThreshold;
   const spec = {

@@ -13,7 +13,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import type { PlatformConfig } from '../../config/schema';
 import { computeDrift, type DriftResult } from '../../lambda/core/drift/compute-drift';
 import { buildDriftBaseline } from '../../lambda/core/drift/drift-baseline';
-import { tableReference } from '../../lambda/core/monitoring/drift-reference';
+import { configDriftColumns, tableReference } from '../../lambda/core/monitoring/drift-reference';
 import { addValues, newWindowSketch } from '../../lambda/core/drift/window-sketch';
 import { readTable, type Table } from '../../lambda/core/features/table';
 import { localFileSource } from '../../lambda/core/validation/local-source';
@@ -27,10 +27,6 @@ export interface DriftCommandOptions {
   readonly json?: boolean;
 }
 
-/** The columns compared: the config's feature columns, but datetimes and the target. */
-export function fileDriftColumns(config: Pick<PlatformConfig, 'dataset' | 'features'>): string[] {
-  return Object.keys(config.features).filter((c) => c !== config.dataset.target && config.dataset.columns[c] !== undefined && config.dataset.columns[c]!.type !== 'datetime');
-}
 
 async function readFile(file: string, what: string, config: PlatformConfig): Promise<Table> {
   if (!existsSync(file)) throw new UsageError(`no such ${what} file: ${file}`);
@@ -58,7 +54,7 @@ export function driftBetween(reference: Table, current: Table, columns: readonly
 /** Run `mlops drift REF CUR`; returns the exit code. */
 export async function driftCommand(referenceFile: string, currentFile: string, config: PlatformConfig, options: DriftCommandOptions, output: Output): Promise<number> {
   const [reference, current] = [await readFile(referenceFile, 'reference', config), await readFile(currentFile, 'current', config)];
-  const columns = fileDriftColumns(config);
+  const columns = configDriftColumns(config);
   const result = driftBetween(reference, current, columns, config);
   if (options.json) {
     output.out(JSON.stringify({ reference: { file: referenceFile, rows: reference.rows }, current: { file: currentFile, rows: current.rows }, ...result }, null, 2));

@@ -21,6 +21,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
+import { configDriftColumns } from '../../lambda/core/monitoring/drift-reference';
 import { DRIFT_SERVICE, MONITORING_METRICS, PREDICT_METRICS } from '../../lambda/core/monitoring/monitoring-metrics';
 
 /** Gate metrics where a larger value is worse. */
@@ -28,7 +29,7 @@ const ERROR_METRICS: ReadonlySet<string> = new Set(['rmse', 'mae', 'mape', 'logl
 
 /** Properties of {@link ModelHealthAlarms}. */
 export interface ModelHealthAlarmsProps {
-  readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'features' | 'monitoring' | 'gate' | 'serving'>;
+  readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'features' | 'monitoring' | 'gate' | 'serving' | 'dataset'>;
   /** Where alarms notify. */
   readonly topic: ITopic;
 }
@@ -71,7 +72,7 @@ export class ModelHealthAlarms extends Construct {
     };
 
     const columns = new Map<string, Alarm>();
-    for (const column of Object.keys(config.features)) {
+    for (const column of configDriftColumns(config)) {
       const alarm = new Alarm(this, `Drift${column.replace(/[^A-Za-z0-9]/g, '')}${columns.size}`, {
         alarmName: `${prefix}-drift-${column.replace(/[^A-Za-z0-9_.-]/g, '_')}`,
         alarmDescription: `Live inputs of column '${column}' drifted from the champion's training data (its drift test, threshold ${config.monitoring.columnDriftThreshold})`,

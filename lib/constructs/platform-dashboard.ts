@@ -8,11 +8,12 @@ import { Duration } from 'aws-cdk-lib';
 import { AlarmStatusWidget, Dashboard, GraphWidget, HorizontalAnnotation, MathExpression, Metric, TextWidget, type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
+import { configDriftColumns } from '../../lambda/core/monitoring/drift-reference';
 import { DRIFT_SERVICE, MONITORING_METRICS, PIPELINE_METRICS, PREDICT_METRICS } from '../../lambda/core/monitoring/monitoring-metrics';
 
 /** Properties of a {@link PlatformDashboard}. */
 export interface PlatformDashboardProps {
-  readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'features' | 'monitoring' | 'gate'>;
+  readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'features' | 'monitoring' | 'gate' | 'dataset'>;
   /** The alarms whose state the dashboard shows. */
   readonly alarms: readonly IAlarm[];
   /** The drift alarms' period (the drift schedule's interval). */
@@ -43,7 +44,7 @@ export class PlatformDashboard extends Construct {
         period: props.driftPeriod,
         ...(column !== undefined ? { label: column } : {}),
       });
-    const columns = Object.keys(config.features);
+    const columns = configDriftColumns(config);
 
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${config.name}-${environment}`, defaultInterval: Duration.days(7) });
     this.dashboard.addWidgets(new TextWidget({ markdown: `# ${config.name} · ${environment}\nPipeline runs, the endpoint and drift of live inputs (mlops-platform).`, width: 24, height: 2 }));

@@ -20,7 +20,7 @@ import type { Capabilities } from '../maturity';
 
 /** Properties of a {@link MonitoringStack}. */
 export interface MonitoringStackProps extends StackProps {
-  readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'features' | 'monitoring' | 'gate' | 'serving' | 'alerts'>;
+  readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'dataset' | 'features' | 'monitoring' | 'gate' | 'serving' | 'alerts'>;
   /** The artifact bucket: the drift check reads the registry and captures there and writes `monitoring/`. */
   readonly artifactBucket: IBucket;
   /** Retention of the drift and retrain functions' log groups. */

@@ -6,6 +6,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/platform';
 import { scheduleInterval } from '../../lib/constructs/model-health-alarms';
+import { configDriftColumns } from '../../lambda/core/monitoring/drift-reference';
 import { configAtLevel, rawConfig, testApp } from './helpers';
 
 function monitored(changes: Record<string, unknown> = {}) {
@@ -21,7 +22,8 @@ describe('the monitoring stack (level 3)', () => {
   const app = testApp();
   const [platform] = buildApp(app, [monitored()]);
   const template = Template.fromStack(platform!.monitoring!);
-  const columns = Object.keys(platform!.config.features);
+  // The columns drift is checked on: the feature columns but the datetime (date).
+  const columns = configDriftColumns(platform!.config);
 
   test('the alert topic: its own rotating KMS key that CloudWatch may use, TLS-only, one email subscription per address', () => {
     template.hasResourceProperties('AWS::KMS::Key', {
@@ -50,7 +52,8 @@ describe('the monitoring stack (level 3)', () => {
         TreatMissingData: 'notBreaching',
       });
     }
-    expect(columns.length).toBeGreaterThan(2);
+    expect(columns).toEqual(['origin', 'destination', 'distance']);
+    expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'flights-level3-drift-date' } })).toEqual({});
   });
 
   test('dataset drift, live quality (RMSE: above is worse) and the endpoint alarms carry the config’s thresholds and notify the topic', () => {
@@ -122,7 +125,7 @@ describe('continuous training (level 4)', () => {
     const rule = Object.values(template.findResources('AWS::Events::Rule')).map((r) => (r as { Properties: { EventPattern?: { source: string[]; 'detail-type': string[]; resources: unknown[]; detail: unknown } } }).Properties).find((p) => p.EventPattern);
     expect(rule!.EventPattern).toMatchObject({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { state: { value: ['ALARM'] } } });
     // The dataset-drift alarm and one per feature column (no quality threshold in this config).
-    expect(rule!.EventPattern!.resources).toHaveLength(1 + Object.keys(platform!.config.features).length);
+    expect(rule!.EventPattern!.resources).toHaveLength(1 + configDriftColumns(platform!.config).length);
     expect(JSON.stringify(rule!.EventPattern!.resources)).not.toMatch(/Endpoint(Errors|Latency)/);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ COOLDOWN_HOURS: '12', MAX_PER_WEEK: '2', PLATFORM_NAME: 'flights' }) },

@@ -8,12 +8,22 @@
  * datetimes: a timestamp's value moves on by construction (April is never inside January–March), so its
  * raw drift says nothing; its parts (hour, day of week) are what the model uses.
  */
+import type { DatasetConfig } from '../../../config/schema';
 import type { Table } from '../features/table';
 import type { TransformSpec } from '../features/transform-spec';
 import { buildDriftBaseline, type DriftBaseline, type DriftBaselineOptions, type ReferenceColumn } from '../drift/drift-baseline';
 
 /** The registry file of a version's drift baseline. */
 export const DRIFT_BASELINE_FILE = 'drift-baseline.json';
+
+/**
+ * The columns a config's drift is checked on, before any model exists (alarms, dashboard, `mlops drift`):
+ * its feature columns but datetimes and the target — what {@link driftColumns} gives for any spec fitted
+ * from this config.
+ */
+export function configDriftColumns(config: { readonly dataset: Pick<DatasetConfig, 'columns' | 'target'>; readonly features: Readonly<Record<string, unknown>> }): string[] {
+  return Object.keys(config.features).filter((c) => c !== config.dataset.target && config.dataset.columns[c] !== undefined && config.dataset.columns[c]!.type !== 'datetime');
+}
 
 /** The input columns a model's drift is checked on: those its spec reads, except datetimes. */
 export function driftColumns(spec: Pick<TransformSpec, 'features' | 'columnTypes'>): string[] {

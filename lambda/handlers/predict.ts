@@ -114,7 +114,9 @@ export async function handler(event: LambdaFunctionURLEvent): Promise<LambdaFunc
   const captureFailed = outcome.capture ? !(await writeCapture(outcome.capture, requestId)) : false;
   if (outcome.kind !== 'ok') {
     const status = outcome.response.statusCode;
-    if (status >= 500) logger.error('predict failed', { requestId, kind: outcome.kind, status, error: outcome.error });
+    // No model yet (503 before the first deployment) is a state, not a failure: a warning without a stack.
+    if (outcome.kind === 'NoModel') logger.warn('no model to serve yet', { requestId, status, message: outcome.error?.message });
+    else if (status >= 500) logger.error('predict failed', { requestId, kind: outcome.kind, status, error: outcome.error });
     else logger.info('request refused', { requestId, kind: outcome.kind, status, message: outcome.error?.message });
   }
   emitMetrics(outcome, performance.now() - started, captureFailed);

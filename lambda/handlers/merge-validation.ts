@@ -5,7 +5,9 @@
  * return the validate stage's result, so the verdict and the later stages are the same for both kinds.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { auditRecorder } from '../aws/audit-recorder';
 import { s3Client } from '../aws/clients';
+import { validationDecision } from '../core/governance/audit-trail';
 import { mergeAndRecordParts, partFolderOf } from '../aws/dataset-parts';
 import { s3ArtifactStore } from '../aws/s3-artifact-store';
 import { mapLimited } from '../core/concurrency';
@@ -19,6 +21,8 @@ import { InvalidPipelineEventError, datasetPartsSchema, parsePipelineEvent, runI
 const env = validateEnvSchema.parse(process.env);
 const dataset = parseDatasetSchema(env.DATASET_SCHEMA);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
+/** Verdicts to the audit trail (governance level). */
+const audit = auditRecorder({ enabled: env.GOVERNANCE === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
 
 /** The event: the pipeline's input for a part-file dataset (the parts' states are read from S3). */
 export const mergeValidationEventSchema = runInputSchema.extend({ parts: datasetPartsSchema });
@@ -40,6 +44,7 @@ export async function handler(event: unknown): Promise<ValidationStageResult> {
   const validations = await mapLimited(list.parts, READ_CONCURRENCY, (_part, i) => artifacts.getJson<PartValidation>(partStateKey(input.runId, i)));
   const trigger = { kind: input.trigger, bucket: input.bucket, key: input.key, ...(input.versionId ? { versionId: input.versionId } : {}) };
   const result = await mergeAndRecordParts({ client, buckets: { data: env.DATA_BUCKET, artifacts: env.ARTIFACT_BUCKET }, artifacts, runId: input.runId, trigger, list, validations, dataset });
+  await audit(validationDecision(env.PLATFORM_NAME, input.runId, list.prefix, result));
   logger.info('part validations merged', { runId: input.runId, prefix: list.prefix, parts: list.parts.length, verdict: result.verdict, rowCount: result.rowCount, failures: result.failures });
   return result;
 }

@@ -13,6 +13,7 @@ import { parseDatasetSchema } from '../core/validation/dataset-schema';
 import { DATA_PREFIX } from '../core/layout';
 import { runValidationStage, type ValidationStageResult } from '../core/validation/stage';
 import { auditRecorder } from '../aws/audit-recorder';
+import { validationDecision } from '../core/governance/audit-trail';
 import { s3Client } from '../aws/clients';
 import { copyObject, putJson, s3DatasetSource } from '../aws/s3-store';
 import { listDatasetParts, mergeAndRecordParts, partFolderOf, partSources } from '../aws/dataset-parts';
@@ -32,14 +33,7 @@ const audit = auditRecorder({ enabled: env.GOVERNANCE === 'on', client: s3Client
 
 /** Record a validation verdict. */
 async function auditVerdict(runId: string, dataKey: string, result: Pick<ValidationStageResult, 'verdict' | 'reportKey' | 'rowCount' | 'failures'>): Promise<void> {
-  await audit({
-    kind: 'validation',
-    decision: result.verdict === 'valid' ? 'accepted' : 'rejected',
-    subject: { model: env.PLATFORM_NAME, runId, dataKey },
-    reason: result.verdict === 'valid' ? `${result.rowCount} rows met the dataset schema` : `the data failed validation: ${result.failures.map((f) => f.kind).join(', ')}`,
-    evidence: { reportKey: result.reportKey, rowCount: result.rowCount },
-    by: 'stage:validate',
-  });
+  await audit(validationDecision(env.PLATFORM_NAME, runId, dataKey, result));
 }
 
 /**

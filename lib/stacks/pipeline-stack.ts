@@ -266,8 +266,11 @@ export class PipelineStack extends Stack {
       DATA_BUCKET: props.dataBucket.bucketName,
       ARTIFACT_BUCKET: props.artifactBucket.bucketName,
       DATASET_SCHEMA: JSON.stringify(props.config.dataset),
+      PLATFORM_NAME: props.config.name,
+      ENVIRONMENT_NAME: props.config.environment,
+      GOVERNANCE: props.capabilities.governance ? 'on' : 'off',
       POWERTOOLS_LOG_LEVEL: logLevel,
-    };
+    } as const;
     const listParts = new StageFunction(this, 'ListParts', {
       handler: 'list-parts',
       description: 'Lists the parts of a part-file dataset (folder with _SUCCESS, or _manifest.json) for parallel validation',
@@ -306,6 +309,7 @@ export class PipelineStack extends Stack {
     mergeValidation.grantWriteObjects(props.dataBucket, DATA_PREFIX.quarantine);
     mergeValidation.grantWriteObjects(props.dataBucket, DATA_PREFIX.validated);
     mergeValidation.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
+    if (props.capabilities.governance) mergeValidation.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.audit);
     mergeValidation.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
     return { listParts, validatePart, mergeValidation };
   }

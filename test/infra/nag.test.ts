@@ -69,7 +69,7 @@ describe('cdk-nag AwsSolutions on every environment', () => {
       const audit = env === 'prod' ? [prefixGrant('ArtifactBucket', 'audit')] : [];
       for (const [stage, grants] of Object.entries(stages)) {
         expected.set(`flights-${env}-pipeline/${stage}/Function`, ['AwsSolutions-L1']);
-        expected.set(`flights-${env}-pipeline/${stage}/Role`, ['AwsSolutions-IAM5[Resource::*]', ...grants, ...(['EvaluateStage', 'RecordOutcome', 'ValidateStage'].includes(stage) ? audit : [])]);
+        expected.set(`flights-${env}-pipeline/${stage}/Role`, ['AwsSolutions-IAM5[Resource::*]', ...grants, ...(['EvaluateStage', 'RecordOutcome', 'ValidateStage', 'MergeValidation'].includes(stage) ? audit : [])]);
       }
       // dev (level 2) waits for approval: its approval Lambda files requests beside the version.
       if (env === 'dev') {

@@ -87,3 +87,20 @@ export function parseAuditLines(text: string): AuditEvent[] {
   });
   return out;
 }
+
+/** The audit decision of a validation verdict (the validate stage and the merge of a part-file dataset's parts). */
+export function validationDecision(
+  model: string,
+  runId: string,
+  dataKey: string,
+  result: { readonly verdict: 'valid' | 'invalid'; readonly reportKey: string; readonly rowCount: number; readonly failures: ReadonlyArray<{ readonly kind: string }> },
+): Omit<AuditEvent, 'at' | 'environment'> {
+  return {
+    kind: 'validation',
+    decision: result.verdict === 'valid' ? 'accepted' : 'rejected',
+    subject: { model, runId, dataKey },
+    reason: result.verdict === 'valid' ? `${result.rowCount} rows met the dataset schema` : `the data failed validation: ${result.failures.map((f) => f.kind).join(', ')}`,
+    evidence: { reportKey: result.reportKey, rowCount: result.rowCount },
+    by: 'stage:validate',
+  };
+}

@@ -2,7 +2,7 @@
  * The audit trail's pure parts: one object per event under a key no other event takes, in time order
  * within a day, one JSON line each; unknown kinds and bad times refused; lines read back.
  */
-import { appendAudit, auditKey, parseAuditLines, type AuditEvent, type AuditSink } from '../../../lambda/core/governance/audit-trail';
+import { appendAudit, auditKey, parseAuditLines, validationDecision, type AuditEvent, type AuditSink } from '../../../lambda/core/governance/audit-trail';
 
 const EVENT: AuditEvent = {
   at: '2026-11-27T19:04:05.678Z',
@@ -57,4 +57,19 @@ test('concatenated lines read back in order; a bad line is named', () => {
   const text = `${JSON.stringify(EVENT)}\n\n${JSON.stringify({ ...EVENT, kind: 'drift' })}\n`;
   expect(parseAuditLines(text).map((e) => e.kind)).toEqual(['gate', 'drift']);
   expect(() => parseAuditLines(`${JSON.stringify(EVENT)}\n{oops\n`)).toThrow(/audit line 2 is not JSON/);
+});
+
+test('a validation verdict as an audit decision: accepted with its rows, rejected with the failure kinds, the report as evidence', () => {
+  expect(validationDecision('flights', 'run-1', 'incoming/a.csv', { verdict: 'valid', reportKey: 'runs/run-1/validate/report.json', rowCount: 20_000, failures: [] })).toEqual({
+    kind: 'validation',
+    decision: 'accepted',
+    subject: { model: 'flights', runId: 'run-1', dataKey: 'incoming/a.csv' },
+    reason: '20000 rows met the dataset schema',
+    evidence: { reportKey: 'runs/run-1/validate/report.json', rowCount: 20_000 },
+    by: 'stage:validate',
+  });
+  expect(validationDecision('flights', 'run-2', 'incoming/parts/', { verdict: 'invalid', reportKey: 'r.json', rowCount: 5, failures: [{ kind: 'missing_columns' }, { kind: 'expectations_failed' }] })).toMatchObject({
+    decision: 'rejected',
+    reason: 'the data failed validation: missing_columns, expectations_failed',
+  });
 });

@@ -9,7 +9,9 @@
  * report with a verdict), per column. Exit 0, 1 when there is no verdict yet.
  */
 import { existsSync, statSync } from 'node:fs';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
+import { listObjects } from '../../lambda/aws/s3-store';
 import type { PlatformConfig } from '../../config/schema';
 import { computeDrift, type DriftResult } from '../../lambda/core/drift/compute-drift';
 import { buildDriftBaseline } from '../../lambda/core/drift/drift-baseline';
@@ -92,20 +94,14 @@ const REPORTS_LOOKED_AT = 200;
 /** Run `mlops drift --env NAME`: the environment's latest drift verdict; returns the exit code. */
 export async function driftStatusCommand(s3: S3Client, artifactBucket: string, config: Pick<PlatformConfig, 'name' | 'environment'>, options: DriftCommandOptions, output: Output): Promise<number> {
   const prefix = `${ARTIFACT_PREFIX.monitoring}${config.name}/drift/reports/`;
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: artifactBucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  keys.sort();
+  const keys = (await listObjects(s3, artifactBucket, prefix)).map((o) => o.key).sort();
+  const reports = s3RegistryStore(s3, artifactBucket);
   let latest: DriftReport | undefined;
   let checks = 0;
   for (const key of keys.slice(-REPORTS_LOOKED_AT).reverse()) {
-    const report = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: artifactBucket, Key: key }))).Body!.transformToString()) as DriftReport;
+    const report = await reports.get<DriftReport>(key);
     checks++;
-    if (report.result) {
+    if (report?.result) {
       latest = report;
       break;
     }

@@ -3,9 +3,10 @@
  * hour folders (`capture/<day>/<hour>/`), fetched a few at a time. An object that is not capture records is
  * reported (key and reason) and left where it is.
  */
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SkippedCapture } from '../core/monitoring/drift-check';
 import { parseCaptureLines, type CaptureRecord } from '../core/serving/capture';
+import { listObjects } from './s3-store';
 
 /** Objects fetched at once. */
 const PARALLEL_GETS = 16;
@@ -13,14 +14,7 @@ const PARALLEL_GETS = 16;
 /** The records under the prefixes, and the objects skipped. */
 export async function readCaptures(client: S3Client, bucket: string, prefixes: readonly string[]): Promise<{ records: CaptureRecord[]; skipped: SkippedCapture[] }> {
   const keys: string[] = [];
-  for (const prefix of prefixes) {
-    let token: string | undefined;
-    do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
-      for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) keys.push(o.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-  }
+  for (const prefix of prefixes) for (const o of await listObjects(client, bucket, prefix)) keys.push(o.key);
   const records: CaptureRecord[] = [];
   const skipped: SkippedCapture[] = [];
   for (let i = 0; i < keys.length; i += PARALLEL_GETS) {

@@ -2,18 +2,20 @@
  * The one factory for AWS SDK clients. The only thing that changes when the platform runs locally is
  * the endpoint: `AWS_ENDPOINT_URL_S3` (the SDK's standard variable) points S3 at the local server,
  * which also needs path-style addressing; `AWS_ENDPOINT_URL_LAMBDA` points Lambda at the local control
- * plane; `AWS_ENDPOINT_URL_CLOUDWATCH`, where set, CloudWatch; `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME` the local
+ * plane; `AWS_ENDPOINT_URL_SFN` the local Step Functions endpoint; `AWS_ENDPOINT_URL_CLOUDWATCH`, where set, CloudWatch; `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME` the local
  * SageMaker endpoints.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { SFNClient } from '@aws-sdk/client-sfn';
 
 let s3: S3Client | undefined;
 let lambda: LambdaClient | undefined;
 let cloudWatch: CloudWatchClient | undefined;
 let sageMakerRuntime: SageMakerRuntimeClient | undefined;
+let sfn: SFNClient | undefined;
 
 /** The region clients use: `AWS_REGION`, else us-east-1. */
 function region(): string {
@@ -65,4 +67,11 @@ export function sageMakerRuntimeClient(): SageMakerRuntimeClient {
   // Two attempts at most: a prediction waits for the answer, and CodeDeploy's alarms watch the latency.
   sageMakerRuntime ??= new SageMakerRuntimeClient({ region: region(), maxAttempts: 2 });
   return sageMakerRuntime;
+}
+
+/** The process-wide Step Functions client (the upload and retrain triggers start the training pipeline). */
+export function sfnClient(): SFNClient {
+  const endpoint = process.env.AWS_ENDPOINT_URL_SFN;
+  sfn ??= new SFNClient({ region: region(), ...(endpoint ? { endpoint } : {}) });
+  return sfn;
 }

@@ -2,7 +2,7 @@
  * S3 adapter: dataset sources over S3 objects (streamed, or random access by ranged GETs for Parquet),
  * and the small writes the stages make. Errors are mapped to named classes carrying their cause.
  */
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { DatasetSource } from '../core/validation/validate-dataset';
 
@@ -124,4 +124,26 @@ export async function copyObject(client: S3Client, from: ObjectRef, to: { bucket
   } catch (error) {
     throw mapError(error, `CopyObject to s3://${to.bucket}/${to.key} from`, from);
   }
+}
+
+/** One listed object. */
+export interface ListedObject {
+  readonly key: string;
+  readonly lastModified?: Date;
+}
+
+/**
+ * Every object under `prefix` (all pages), in key order; `startAfter` skips the keys up to it (a time-named
+ * folder read from a moment on). Folder markers (keys ending in `/`) are left out.
+ */
+export async function listObjects(client: S3Client, bucket: string, prefix: string, options: { readonly startAfter?: string } = {}): Promise<ListedObject[]> {
+  const out: ListedObject[] = [];
+  try {
+    for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix, ...(options.startAfter ? { StartAfter: options.startAfter } : {}) })) {
+      for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) out.push({ key: o.Key, ...(o.LastModified ? { lastModified: o.LastModified } : {}) });
+    }
+  } catch (error) {
+    throw mapError(error, 'ListObjectsV2', { bucket, key: prefix });
+  }
+  return out;
 }

@@ -7,12 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { auditRecorder } from '../aws/audit-recorder';
-import { s3Client } from '../aws/clients';
+import { s3Client, sfnClient } from '../aws/clients';
 import { s3RegistryStore } from '../aws/s3-registry-store';
+import { listObjects } from '../aws/s3-store';
 import { DATA_PREFIX } from '../core/layout';
 import { decideRetrain, retrainPrefix, retrainRecordKey, type RetrainRecord } from '../core/retrain/retrain-decision';
 import { retrainEnvSchema } from '../env/retrain-env';
@@ -21,7 +21,6 @@ const env = retrainEnvSchema.parse(process.env);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
 const store = s3RegistryStore(s3Client(), env.ARTIFACT_BUCKET);
 const audit = auditRecorder({ enabled: env.GOVERNANCE === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
-const sfn = new SFNClient({ ...(process.env.AWS_ENDPOINT_URL_SFN ? { endpoint: process.env.AWS_ENDPOINT_URL_SFN } : {}) });
 
 /** The fields of the alarm event the trigger reads. */
 const alarmEventSchema = z.object({
@@ -32,19 +31,13 @@ const alarmEventSchema = z.object({
 /** What the trigger decided. */
 export type RetrainResult = RetrainRecord & { readonly recordKey: string };
 
-/** The newest data object that passed validation (`validated/<runId>/…`), or undefined. */
+/** The newest data object that passed validation (`validated/<runId>/…`), or undefined. Part folders' markers are not data. */
 async function newestValidated(): Promise<string | undefined> {
   let newest: { key: string; at: number } | undefined;
-  let token: string | undefined;
-  do {
-    const page = await s3Client().send(new ListObjectsV2Command({ Bucket: env.DATA_BUCKET, Prefix: DATA_PREFIX.validated, ...(token ? { ContinuationToken: token } : {}) }));
-    for (const o of page.Contents ?? []) {
-      const at = o.LastModified?.getTime() ?? 0;
-      // Part folders' markers and manifests are not data.
-      if (o.Key && !/\/(_[^/]*|\.[^/]*)$/.test(o.Key) && (!newest || at > newest.at)) newest = { key: o.Key, at };
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  for (const o of await listObjects(s3Client(), env.DATA_BUCKET, DATA_PREFIX.validated)) {
+    const at = o.lastModified?.getTime() ?? 0;
+    if (!/\/(_[^/]*|\.[^/]*)$/.test(o.key) && (!newest || at > newest.at)) newest = { key: o.key, at };
+  }
   return newest?.key;
 }
 
@@ -52,14 +45,8 @@ async function newestValidated(): Promise<string | undefined> {
 async function recentHistory(now: Date): Promise<RetrainRecord[]> {
   const prefix = retrainPrefix(env.PLATFORM_NAME);
   const since = `${prefix}${new Date(now.getTime() - 8 * 24 * 3_600_000).toISOString().replace(/[:.]/g, '-')}`;
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3Client().send(new ListObjectsV2Command({ Bucket: env.ARTIFACT_BUCKET, Prefix: prefix, StartAfter: since, ...(token ? { ContinuationToken: token } : {}) }));
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  const records = await Promise.all(keys.map((k) => store.get<RetrainRecord>(k)));
+  const listed = await listObjects(s3Client(), env.ARTIFACT_BUCKET, prefix, { startAfter: since });
+  const records = await Promise.all(listed.map((o) => store.get<RetrainRecord>(o.key)));
   return records.filter((r): r is RetrainRecord => r !== undefined);
 }
 
@@ -69,7 +56,7 @@ export async function handler(event: unknown): Promise<RetrainResult> {
   if (!parsed.success) throw new Error(`not a CloudWatch Alarm State Change event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const alarm = { name: parsed.data.detail.alarmName, state: parsed.data.detail.state.value };
   const now = new Date();
-  const running = await sfn.send(new ListExecutionsCommand({ stateMachineArn: env.STATE_MACHINE_ARN, statusFilter: 'RUNNING', maxResults: 10 }));
+  const running = await sfnClient().send(new ListExecutionsCommand({ stateMachineArn: env.STATE_MACHINE_ARN, statusFilter: 'RUNNING', maxResults: 10 }));
   const verdict = decideRetrain({
     now,
     alarm,
@@ -91,7 +78,7 @@ export async function handler(event: unknown): Promise<RetrainResult> {
       const period = new Date(Math.floor(now.getTime() / periodMs) * periodMs).toISOString().replace(/[-:.TZ]/g, '').slice(0, 12);
       const runId = `run-${env.PLATFORM_NAME}-drift-${period}-${createHash('sha256').update(key).digest('hex').slice(0, 6)}`;
       try {
-        await sfn.send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name: runId, input: JSON.stringify({ runId, bucket: env.DATA_BUCKET, key, trigger: 'drift' }) }));
+        await sfnClient().send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name: runId, input: JSON.stringify({ runId, bucket: env.DATA_BUCKET, key, trigger: 'drift' }) }));
         record = { at: now.toISOString(), decision: 'started', rule: 'started', reason: `${verdict.reason}; retraining on s3://${env.DATA_BUCKET}/${key}`, alarm: alarm.name, runId };
       } catch (error) {
         if (!(error instanceof ExecutionAlreadyExists)) throw error;

@@ -7,8 +7,9 @@
  * run; a part folder's `_SUCCESS` or `_manifest.json` starts a run over the folder's parts; a `part-*`
  * file and any `_`/`.` file start nothing (the reason says why).
  */
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { sfnClient } from '../aws/clients';
 import { z } from 'zod';
 import { executionName } from '../core/runs/execution-name';
 import { classifyIncomingKey, partsExecutionName } from '../core/validation/dataset-parts';
@@ -16,7 +17,6 @@ import { triggerEnvSchema } from '../env/trigger-env';
 
 const env = triggerEnvSchema.parse(process.env);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
-const sfn = new SFNClient({ ...(process.env.AWS_ENDPOINT_URL_SFN ? { endpoint: process.env.AWS_ENDPOINT_URL_SFN } : {}) });
 
 /** The EventBridge event for an S3 object created (the fields the trigger reads). */
 export const objectCreatedEventSchema = z.object({
@@ -69,7 +69,7 @@ export async function handler(event: unknown): Promise<TriggerResult> {
     ...(kind.kind === 'parts' ? { parts: { prefix: kind.prefix, marker: kind.marker } } : {}),
   };
   try {
-    await sfn.send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name, input: JSON.stringify(input) }));
+    await sfnClient().send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name, input: JSON.stringify(input) }));
   } catch (error) {
     if (error instanceof ExecutionAlreadyExists) {
       logger.info('duplicate event: the execution exists', { executionName: name, key });

@@ -68,3 +68,15 @@ export function flightsParquet(rows: readonly Flight[], rowGroupSize = 100_000):
   });
   return new Uint8Array(buffer);
 }
+
+/** The 20,000 flights in a seeded order (Fisher–Yates with a Park–Miller generator): samples of one population. */
+export function shuffledFlights(seed: number): Flight[] {
+  const out = [...flights()];
+  let state = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    state = (state * 16_807) % 2_147_483_647;
+    const j = state % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { driftStatusCommand } from '../../../cli/commands/drift';
 import { runCli } from '../../../cli/program';
-import { flights, flightsCsv, type Flight } from '../../helpers/flights';
+import { flightsCsv, shuffledFlights, type Flight } from '../../helpers/flights';
 import { captureOutput } from '../../helpers/output';
 import { startS3rver, type LocalS3 } from '../../helpers/s3rver';
 
@@ -22,13 +22,7 @@ const file = (name: string, rows: readonly Flight[]): string => {
   return path;
 };
 // A seeded shuffle of the 20,000 flights, halved: two samples of one population.
-const shuffled = [...flights()];
-let seed = 11;
-for (let i = shuffled.length - 1; i > 0; i--) {
-  seed = (seed * 16_807) % 2_147_483_647;
-  const j = seed % (i + 1);
-  [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
-}
+const shuffled = shuffledFlights(11);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mlops-drift-cli-'));

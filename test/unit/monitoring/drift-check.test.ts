@@ -8,7 +8,7 @@ import type { Table } from '../../../lambda/core/features/table';
 import { captureHourPrefixes, checkDrift, driftMetrics, driftReportKey, driftStateKey, driftWindow } from '../../../lambda/core/monitoring/drift-check';
 import { driftColumns, driftReference } from '../../../lambda/core/monitoring/drift-reference';
 import type { CaptureRecord } from '../../../lambda/core/serving/capture';
-import { flights } from '../../helpers/flights';
+import { shuffledFlights } from '../../helpers/flights';
 
 const NOW = new Date('2026-11-27T12:30:00Z');
 const MIN_ROWS = 500;
@@ -32,13 +32,7 @@ describe('driftWindow', () => {
 
 // Reference: 10,000 real flights; live: 10,000 others of the same 20,000 (a seeded shuffle splits them), as
 // captured batches of 10.
-const all = [...flights()];
-let seed = 7;
-for (let i = all.length - 1; i > 0; i--) {
-  seed = (seed * 16_807) % 2_147_483_647;
-  const j = seed % (i + 1);
-  [all[i], all[j]] = [all[j]!, all[i]!];
-}
+const all = shuffledFlights(7);
 const reference = all.slice(0, 10_000);
 const baseline = buildDriftBaseline({
   distance: { kind: 'numerical', values: Float64Array.from(reference, (f) => f.distance) },

@@ -361,7 +361,7 @@ export class SageMakerStandIn {
       parseS3Uri(destination, 'DataCaptureConfig.DestinationS3Uri');
       const modes = field<Json[]>(request, 'DataCaptureConfig.CaptureOptions').map((o) => o.CaptureMode);
       if (modes.length === 0 || modes.some((m) => m !== 'Input' && m !== 'Output')) throw new SageMakerRequestError('DataCaptureConfig.CaptureOptions must list CaptureMode Input and/or Output');
-      if (request.DataCaptureConfig && (request.DataCaptureConfig as Json).EnableCapture === true) capture = { percent, destination };
+      if ((request.DataCaptureConfig as Json).EnableCapture === true) capture = { percent, destination };
     }
     this.calls.push({ api: 'CreateEndpointConfig', name, request });
     this.endpointConfigs.set(name, { modelName, serverless, ...(capture ? { capture } : {}) });

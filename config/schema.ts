@@ -220,6 +220,7 @@ const monitoringSchema = z.strictObject({
   datasetDriftShare: z.number().gt(0).lte(1).default(0.5),
   psiBins: z.number().int().min(2).max(100).default(10),
   qualityThreshold: z.number().optional().describe('alarm when live quality (gate metric) is worse than this'),
+  minLabelledRows: z.number().int().min(1).max(10_000_000).default(200).describe('labelled captured rows a live-quality verdict needs; fewer, and the labels stay pending for the next check'),
   retrain: z
     .strictObject({
       cooldownHours: z.number().int().min(0).max(720).default(24),

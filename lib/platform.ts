@@ -122,8 +122,9 @@ export class Platform {
         description: `${prefix}: alert topic, model-health alarms and dashboard (mlops-platform)`,
         config: { name: config.name, environment: config.environment, dataset: config.dataset, features: config.features, monitoring: config.monitoring, gate: config.gate, serving: config.serving, alerts: config.alerts },
         artifactBucket: this.data.artifactBucket,
+        dataBucket: this.data.dataBucket,
         logRetention: retentionDays(config.storage.logRetentionDays),
-        ...(this.capabilities.autoRetrain && this.pipeline ? { retrain: { pipeline: this.pipeline.pipeline.stateMachine, dataBucket: this.data.dataBucket } } : {}),
+        ...(this.capabilities.autoRetrain && this.pipeline ? { retrain: { pipeline: this.pipeline.pipeline.stateMachine } } : {}),
         ...(this.capabilities.governance ? { audit: true } : {}),
         disposable: config.disposable,
       });

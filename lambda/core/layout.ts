@@ -11,6 +11,10 @@ export const DATA_PREFIX = {
   validated: 'validated/',
   /** Copies of files that failed validation, with their report beside them. */
   quarantine: 'quarantine/',
+  /** True outcomes of answered requests (JSON Lines `{requestId, at, label|labels}`), for live quality. */
+  labels: 'labels/',
+  /** Training sets the retrain trigger assembles (level 4): newest validated data plus labelled captures, a part folder. */
+  retrain: 'retrain/',
 } as const;
 
 /** Prefixes of the artifact bucket. */

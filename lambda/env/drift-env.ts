@@ -8,6 +8,12 @@ import { z } from 'zod';
 export const driftEnvSchema = z.object({
   /** The artifact bucket: registry (champion, baseline), captures, and `monitoring/` for reports. */
   ARTIFACT_BUCKET: z.string().min(3),
+  /** The data bucket: labels uploaded under `labels/` (live quality). */
+  DATA_BUCKET: z.string().min(3),
+  /** `gate.metric`: live quality is the gate metric on labelled captures. */
+  GATE_METRIC: z.enum(['rmse', 'mae', 'r2', 'mape', 'auc', 'logloss', 'accuracy', 'f1']),
+  /** `monitoring.minLabelledRows`: labelled captured rows a live-quality verdict needs. */
+  MIN_LABELLED_ROWS: z.coerce.number().int().min(1).default(200),
   /** The config's `name`: registry name and metric namespace `MLOps/<name>`. */
   PLATFORM_NAME: z.string().min(1),
   /** The config's `environment`: the metrics' `environment` dimension. */

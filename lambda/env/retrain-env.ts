@@ -8,9 +8,13 @@ import { z } from 'zod';
 export const retrainEnvSchema = z.object({
   /** The training pipeline the trigger starts. */
   STATE_MACHINE_ARN: z.string().min(1),
-  /** The data bucket: the training data is the newest object under `validated/`. */
+  /** The data bucket: the training data is the newest run's data under `validated/`; assembled datasets go to `retrain/`. */
   DATA_BUCKET: z.string().min(3),
-  /** The artifact bucket: retrain decisions under `monitoring/<name>/retrain/`. */
+  /** `monitoring.retrain.includeCapturedData`: add the captured rows labelled since that data was written. */
+  INCLUDE_CAPTURED_DATA: z.enum(['true', 'false']).default('true'),
+  /** The column a label is the value of: `dataset.label.from` for a derived label, else `dataset.target`. */
+  TARGET_COLUMN: z.string().min(1),
+  /** The artifact bucket: retrain decisions under `monitoring/<name>/retrain/`, labelled captures under `monitoring/<name>/labelled/`. */
   ARTIFACT_BUCKET: z.string().min(3),
   /** The config's `name`. */
   PLATFORM_NAME: z.string().min(1),

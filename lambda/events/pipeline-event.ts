@@ -15,7 +15,10 @@ import { sagemakerPlanSchema, sagemakerTrainResultSchema } from './sagemaker-pla
 export const datasetPartsSchema = z.object({
   prefix: z
     .string()
-    .refine((p) => p.startsWith(DATA_PREFIX.incoming) && p.endsWith('/') && p.length > DATA_PREFIX.incoming.length, `a folder under ${DATA_PREFIX.incoming}, ending in "/"`),
+    .refine(
+      (p) => [DATA_PREFIX.incoming, DATA_PREFIX.retrain].some((root) => p.startsWith(root) && p.length > root.length) && p.endsWith('/'),
+      `a folder under ${DATA_PREFIX.incoming} (an upload) or ${DATA_PREFIX.retrain} (a retrain's assembled dataset), ending in "/"`,
+    ),
   marker: z.enum(PART_MARKERS),
 });
 

@@ -10,21 +10,33 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { auditRecorder } from '../aws/audit-recorder';
 import { s3Client } from '../aws/clients';
 import { readCaptures } from '../aws/capture-reader';
+import { readNewLabels } from '../aws/label-reader';
+import { s3ArtifactStore } from '../aws/s3-artifact-store';
 import { s3RegistryStore } from '../aws/s3-registry-store';
 import type { DriftBaseline } from '../core/drift/drift-baseline';
+import type { TransformSpec } from '../core/features/transform-spec';
+import { DATA_PREFIX } from '../core/layout';
 import { captureHourPrefixes, checkDrift, driftMetrics, driftReportKey, driftStateKey, driftWindow, type DriftReport, type DriftState } from '../core/monitoring/drift-check';
 import { DRIFT_BASELINE_FILE } from '../core/monitoring/drift-reference';
-import { DRIFT_SERVICE } from '../core/monitoring/monitoring-metrics';
+import { checkLiveQuality, labelCaptureHours, labelledLines, labelledRowsKey, qualityReportKey, qualityStateAfter, qualityStateKey, type QualityReport, type QualityState } from '../core/monitoring/live-quality';
+import { DRIFT_SERVICE, MONITORING_METRICS } from '../core/monitoring/monitoring-metrics';
 import { getChampion, versionKey } from '../core/registry/registry';
 import { driftEnvSchema } from '../env/drift-env';
 
 const env = driftEnvSchema.parse(process.env);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
 const store = s3RegistryStore(s3Client(), env.ARTIFACT_BUCKET);
+const artifacts = s3ArtifactStore(s3Client(), env.ARTIFACT_BUCKET);
 const audit = auditRecorder({ enabled: env.GOVERNANCE === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
 
-/** What one check did. */
-export type DriftCheckResult = { readonly checked: false; readonly reason: string } | { readonly checked: true; readonly reportKey: string; readonly report: DriftReport };
+/** What one live-quality check did. */
+export type QualityCheckResult = { readonly checked: false; readonly reason: string } | { readonly checked: true; readonly reportKey: string; readonly report: QualityReport };
+
+/** What one drift check did. */
+export type DriftOnlyResult = { readonly checked: false; readonly reason: string } | { readonly checked: true; readonly reportKey: string; readonly report: DriftReport };
+
+/** What one check did: drift, and live quality when labels arrived. */
+export type DriftCheckResult = DriftOnlyResult & { readonly quality?: QualityCheckResult };
 
 /** Emit the report's metrics: one EMF document per column, one for the dataset. */
 function emit(report: DriftReport): void {
@@ -35,6 +47,62 @@ function emit(report: DriftReport): void {
   }
 }
 
+/**
+ * Live quality: labels uploaded since the last verdict, joined with their captured requests, scored with
+ * the gate metric; the joined rows are kept for retraining. Without enough rows the labels stay pending.
+ */
+async function checkQuality(champion: number, now: Date): Promise<QualityCheckResult> {
+  const name = env.PLATFORM_NAME;
+  const state = await store.get<QualityState>(qualityStateKey(name));
+  const read = await readNewLabels(s3Client(), env.DATA_BUCKET, state, new Date(now.getTime() - env.WINDOW_HOURS * 3_600_000));
+  if (read.objects.length === 0) return { checked: false, reason: `no labels uploaded under s3://${env.DATA_BUCKET}/${DATA_PREFIX.labels} since the last verdict` };
+  const spec = await store.get<TransformSpec>(versionKey(name, champion, 'transform-spec.json'));
+  if (!spec) return { checked: false, reason: `champion v${champion} has no transform-spec.json` };
+  const firstUpload = read.objects[0]!.lastModified.getTime();
+  const searched = { from: new Date(Math.min(firstUpload, now.getTime()) - env.WINDOW_HOURS * 3_600_000), to: now };
+  const { records, skipped } = await readCaptures(s3Client(), env.ARTIFACT_BUCKET, labelCaptureHours(read.labels, searched));
+  const { report: checked, rows } = checkLiveQuality({
+    at: now,
+    environment: env.ENVIRONMENT_NAME,
+    modelName: name,
+    labelObjects: read.objects.map((o) => o.key),
+    labels: read.labels,
+    parseProblems: read.problems,
+    captures: records,
+    skippedCaptures: skipped,
+    task: spec.task,
+    target: spec.target,
+    metric: env.GATE_METRIC,
+    minRows: env.MIN_LABELLED_ROWS,
+  });
+  let report = checked;
+  if (report.result) {
+    const labelledKey = labelledRowsKey(name, report.at);
+    await artifacts.putBytes(labelledKey, new TextEncoder().encode(labelledLines(rows)));
+    report = { ...report, labelledKey };
+  }
+  const reportKey = qualityReportKey(name, report.at);
+  await store.put(reportKey, report);
+  if (report.result) {
+    const metrics = new Metrics({ namespace: `MLOps/${env.PLATFORM_NAME}`, serviceName: DRIFT_SERVICE, defaultDimensions: { environment: env.ENVIRONMENT_NAME } });
+    metrics.addMetric(MONITORING_METRICS.liveQuality, MetricUnit.NoUnit, report.result.value);
+    metrics.addMetric(MONITORING_METRICS.labelledRows, MetricUnit.Count, report.result.rows);
+    metrics.publishStoredMetrics();
+    await store.put(qualityStateKey(name), qualityStateAfter(read.objects)!);
+    await audit({
+      kind: 'quality',
+      decision: 'measured',
+      subject: { model: name, version: champion },
+      reason: `live ${report.result.metric} ${report.result.value.toPrecision(4)} on ${report.result.rows} labelled captured rows`,
+      evidence: { reportKey, labelledKey: report.labelledKey, byVersion: report.result.byVersion },
+      by: 'drift-check',
+    });
+  }
+  for (const p of report.problems) logger.warn('label problem', { ...p });
+  logger.info('live quality checked', { reportKey, labelled: report.labelled, notCaptured: report.notCaptured, problems: report.problemCount, ...(report.result ? { metric: report.result.metric, value: report.result.value } : { noVerdict: report.noVerdict }) });
+  return { checked: true, reportKey, report };
+}
+
 /** Lambda entry point (the scheduled event carries nothing the check needs). */
 export async function handler(): Promise<DriftCheckResult> {
   const name = env.PLATFORM_NAME;
@@ -43,12 +111,25 @@ export async function handler(): Promise<DriftCheckResult> {
     logger.info('no champion yet: nothing serves, nothing to compare');
     return { checked: false, reason: `'${name}' has no champion yet` };
   }
+  // Live quality does not wait for the drift verdict, nor fails it: its own errors are logged and reported.
+  const now = new Date();
+  const quality = await checkQuality(champion.version, now).catch((error: unknown): QualityCheckResult => {
+    logger.error('live-quality check failed', { error: error as Error });
+    return { checked: false, reason: `live-quality check failed: ${(error as Error).message}` };
+  });
+  const drift = await checkDriftOf(champion.version, now);
+  return { ...drift, quality };
+}
+
+/** The drift check of the champion's inputs. */
+async function checkDriftOf(version: number, now: Date): Promise<DriftOnlyResult> {
+  const name = env.PLATFORM_NAME;
+  const champion = { version };
   const baseline = await store.get<DriftBaseline>(versionKey(name, champion.version, DRIFT_BASELINE_FILE));
   if (!baseline) {
     logger.warn('the champion has no drift baseline (registered before baselines existed); retrain to get one', { version: champion.version });
     return { checked: false, reason: `champion v${champion.version} has no ${DRIFT_BASELINE_FILE}` };
   }
-  const now = new Date();
   const state = await store.get<DriftState>(driftStateKey(name));
   const window = driftWindow(now, env.WINDOW_HOURS, state);
   const { records, skipped } = await readCaptures(s3Client(), env.ARTIFACT_BUCKET, captureHourPrefixes(window));

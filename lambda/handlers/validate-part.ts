@@ -24,7 +24,7 @@ export const validatePartEventSchema = z.object({
   runId: runInputSchema.shape.runId,
   part: z.object({
     index: z.number().int().nonnegative(),
-    key: z.string().refine((k) => k.startsWith(DATA_PREFIX.incoming), `a key under ${DATA_PREFIX.incoming}`),
+    key: z.string().refine((k) => k.startsWith(DATA_PREFIX.incoming) || k.startsWith(DATA_PREFIX.retrain), `a key under ${DATA_PREFIX.incoming} or ${DATA_PREFIX.retrain}`),
     versionId: z.string().min(1).optional(),
     bytes: z.number().int().nonnegative(),
   }),

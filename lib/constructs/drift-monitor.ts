@@ -1,8 +1,9 @@
 /**
  * The scheduled drift check (capability `driftMonitoring`): the drift Lambda (`lambda/handlers/drift.ts`)
  * on `monitoring.schedule`, comparing the requests captured since its last look with the champion's drift
- * baseline and emitting the metrics the model-health alarms watch. It may read its model's registry folder
- * and the captures, and read and write its own `monitoring/<name>/` folder — nothing else.
+ * baseline and emitting the metrics the model-health alarms watch; and live quality, joining the labels
+ * uploaded to the data bucket's `labels/` with those captures. It may read its model's registry folder, the
+ * captures and the labels, and read and write its own `monitoring/<name>/` folder — nothing else.
  */
 import { Duration, Size, type RemovalPolicy } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -11,7 +12,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
-import { ARTIFACT_PREFIX } from '../../lambda/core/layout';
+import { ARTIFACT_PREFIX, DATA_PREFIX } from '../../lambda/core/layout';
 import { DRIFT_SERVICE } from '../../lambda/core/monitoring/monitoring-metrics';
 import { driftEnvSchema, type DriftEnv } from '../../lambda/env/drift-env';
 import { StageFunction } from './stage-function';
@@ -20,7 +21,9 @@ import { StageFunction } from './stage-function';
 export interface DriftMonitorProps {
   /** The artifact bucket: registry, captures, `monitoring/`. */
   readonly artifactBucket: IBucket;
-  readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'monitoring'>;
+  /** The data bucket: labels (`labels/`), read only. */
+  readonly dataBucket: IBucket;
+  readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'monitoring' | 'gate'>;
   readonly logRetention: RetentionDays;
   /**
    * Governance: record each decision in the audit trail (`audit/`).
@@ -47,6 +50,9 @@ export class DriftMonitor extends Construct {
       environmentSchema: driftEnvSchema,
       environment: {
         ARTIFACT_BUCKET: props.artifactBucket.bucketName,
+        DATA_BUCKET: props.dataBucket.bucketName,
+        GATE_METRIC: config.gate.metric,
+        MIN_LABELLED_ROWS: config.monitoring.minLabelledRows,
         PLATFORM_NAME: config.name,
         ENVIRONMENT_NAME: config.environment,
         WINDOW_HOURS: config.monitoring.windowHours,
@@ -65,6 +71,7 @@ export class DriftMonitor extends Construct {
     });
     this.check.grantReadObjects(props.artifactBucket, `${ARTIFACT_PREFIX.registry}${config.name}/`);
     this.check.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.capture);
+    this.check.grantReadObjects(props.dataBucket, DATA_PREFIX.labels);
     this.check.grantReadObjects(props.artifactBucket, `${ARTIFACT_PREFIX.monitoring}${config.name}/`);
     this.check.grantWriteObjects(props.artifactBucket, `${ARTIFACT_PREFIX.monitoring}${config.name}/`);
     if (props.audit) this.check.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.audit);

@@ -2,12 +2,14 @@
  * Continuous training (capability `retraining`, level 4): an EventBridge rule on "CloudWatch Alarm State
  * Change" events of the given alarms (drift per column, dataset drift, live quality) invokes the retrain
  * trigger (`lambda/handlers/retrain.ts`), which applies the guardrails of `monitoring.retrain` and starts the
- * training pipeline with trigger `drift` on the newest validated data — or records why not.
+ * training pipeline with trigger `drift` on the newest validated data, plus (with `includeCapturedData`)
+ * the captured requests labelled since, assembled under the data bucket's `retrain/` — or records why not.
  *
- * Least privilege: start and list executions of the one pipeline, list the data bucket's `validated/`,
- * read and write the model's `monitoring/<name>/retrain/` decisions.
+ * Least privilege: start and list executions of the one pipeline, read the data bucket's
+ * `validated/`, write its `retrain/`, read the model's labelled captures, read and write the model's
+ * `monitoring/<name>/retrain/` decisions.
  */
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Size, type RemovalPolicy } from 'aws-cdk-lib';
 import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -18,13 +20,14 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config/schema';
 import { ARTIFACT_PREFIX, DATA_PREFIX } from '../../lambda/core/layout';
+import { labelledPrefix } from '../../lambda/core/monitoring/live-quality';
 import { retrainPrefix } from '../../lambda/core/retrain/retrain-decision';
 import { retrainEnvSchema } from '../../lambda/env/retrain-env';
 import { StageFunction } from './stage-function';
 
 /** Properties of a {@link RetrainTrigger}. */
 export interface RetrainTriggerProps {
-  readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'monitoring'>;
+  readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'monitoring' | 'dataset'>;
   /** The alarms whose change to ALARM may start a retrain. */
   readonly alarms: readonly IAlarm[];
   /** The training pipeline. */
@@ -56,6 +59,8 @@ export class RetrainTrigger extends Construct {
       environment: {
         STATE_MACHINE_ARN: props.pipeline.stateMachineArn,
         DATA_BUCKET: props.dataBucket.bucketName,
+        INCLUDE_CAPTURED_DATA: retrain.includeCapturedData ? 'true' : 'false',
+        TARGET_COLUMN: config.dataset.label?.from ?? config.dataset.target,
         ARTIFACT_BUCKET: props.artifactBucket.bucketName,
         PLATFORM_NAME: config.name,
         ENVIRONMENT_NAME: config.environment,
@@ -64,13 +69,17 @@ export class RetrainTrigger extends Construct {
         GOVERNANCE: props.audit ? 'on' : 'off',
         POWERTOOLS_SERVICE_NAME: 'retrain',
       },
-      timeout: Duration.minutes(1),
+      // Assembling a dataset copies the validated files (server-side) and writes the labelled captures.
+      memorySize: Size.mebibytes(512),
+      timeout: Duration.minutes(5),
       logRetention: props.logRetention,
       ...(props.logRemovalPolicy ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
     });
     props.pipeline.grantStartExecution(this.trigger.function);
     this.trigger.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'SeeRunningRuns', actions: ['states:ListExecutions'], resources: [props.pipeline.stateMachineArn] }));
     this.trigger.grantReadObjects(props.dataBucket, DATA_PREFIX.validated);
+    this.trigger.grantWriteObjects(props.dataBucket, DATA_PREFIX.retrain);
+    if (retrain.includeCapturedData) this.trigger.grantReadObjects(props.artifactBucket, labelledPrefix(config.name));
     const decisions = retrainPrefix(config.name);
     this.trigger.grantReadObjects(props.artifactBucket, decisions);
     this.trigger.grantWriteObjects(props.artifactBucket, decisions);

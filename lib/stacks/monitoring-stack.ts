@@ -23,14 +23,16 @@ export interface MonitoringStackProps extends StackProps {
   readonly config: Pick<PlatformConfig, 'name' | 'environment' | 'dataset' | 'features' | 'monitoring' | 'gate' | 'serving' | 'alerts'>;
   /** The artifact bucket: the drift check reads the registry and captures there and writes `monitoring/`. */
   readonly artifactBucket: IBucket;
+  /** The data bucket: the drift check reads labels (`labels/`); a retrain trains on its validated data. */
+  readonly dataBucket: IBucket;
   /** Retention of the drift and retrain functions' log groups. */
   readonly logRetention: RetentionDays;
   /**
    * Continuous training (capability `autoRetrain`, level 4): the training pipeline the drift and quality
-   * alarms restart, and the data bucket whose newest validated data it trains on.
+   * alarms restart.
    * @default - alarms alert people only
    */
-  readonly retrain?: { readonly pipeline: IStateMachine; readonly dataBucket: IBucket };
+  readonly retrain?: { readonly pipeline: IStateMachine };
   /**
    * Governance (capability `governance`, level 4): drift verdicts and retrain decisions go to the audit trail.
    * @default false
@@ -67,6 +69,7 @@ export class MonitoringStack extends Stack {
     });
     this.drift = new DriftMonitor(this, 'Drift', {
       artifactBucket: props.artifactBucket,
+      dataBucket: props.dataBucket,
       config,
       logRetention: props.logRetention,
       logRemovalPolicy: props.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -78,7 +81,7 @@ export class MonitoringStack extends Stack {
         config,
         alarms: this.health.retrainAlarms,
         pipeline: props.retrain.pipeline,
-        dataBucket: props.retrain.dataBucket,
+        dataBucket: props.dataBucket,
         artifactBucket: props.artifactBucket,
         logRetention: props.logRetention,
         logRemovalPolicy: props.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,

@@ -311,6 +311,8 @@ export class PipelineStack extends Stack {
     mergeValidation.grantReadObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
     if (props.capabilities.governance) mergeValidation.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.audit);
     mergeValidation.grantWriteObjects(props.artifactBucket, ARTIFACT_PREFIX.runs);
+    // Level 4: a retrain's assembled dataset (validated data plus labelled captures) is a part folder under retrain/.
+    if (props.capabilities.autoRetrain) for (const fn of [listParts, validatePart, mergeValidation]) fn.grantReadObjects(props.dataBucket, DATA_PREFIX.retrain);
     return { listParts, validatePart, mergeValidation };
   }
 }

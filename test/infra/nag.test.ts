@@ -69,7 +69,9 @@ describe('cdk-nag AwsSolutions on every environment', () => {
       const audit = env === 'prod' ? [prefixGrant('ArtifactBucket', 'audit')] : [];
       for (const [stage, grants] of Object.entries(stages)) {
         expected.set(`flights-${env}-pipeline/${stage}/Function`, ['AwsSolutions-L1']);
-        expected.set(`flights-${env}-pipeline/${stage}/Role`, ['AwsSolutions-IAM5[Resource::*]', ...grants, ...(['EvaluateStage', 'RecordOutcome', 'ValidateStage', 'MergeValidation'].includes(stage) ? audit : [])]);
+        // Level 4 retrains on an assembled part folder under retrain/, which the part stages read.
+        const retrainParts = env === 'prod' && ['ListParts', 'ValidatePart', 'MergeValidation'].includes(stage) ? [prefixGrant('DataBucket', 'retrain')] : [];
+        expected.set(`flights-${env}-pipeline/${stage}/Role`, ['AwsSolutions-IAM5[Resource::*]', ...grants, ...retrainParts, ...(['EvaluateStage', 'RecordOutcome', 'ValidateStage', 'MergeValidation'].includes(stage) ? audit : [])]);
       }
       // dev (level 2) waits for approval: its approval Lambda files requests beside the version.
       if (env === 'dev') {
@@ -96,21 +98,29 @@ describe('cdk-nag AwsSolutions on every environment', () => {
       // The predict function reads its model's registry folder and writes captured requests.
       expected.set(`flights-${env}-serving/Predict/Function`, ['AwsSolutions-L1']);
       expected.set(`flights-${env}-serving/Predict/Role`, ['AwsSolutions-IAM5[Resource::*]', prefixGrant('ArtifactBucket', 'registry/flights'), prefixGrant('ArtifactBucket', 'capture')]);
-      // Levels 3+: the drift check reads its model's registry folder and the captures, reads and writes monitoring/<name>/.
+      // Levels 3+: the drift check reads its model's registry folder, the captures and the labels, reads and writes monitoring/<name>/.
       if (env !== 'dev') {
         expected.set(`flights-${env}-monitoring/Drift/Function/Function`, ['AwsSolutions-L1']);
         expected.set(`flights-${env}-monitoring/Drift/Function/Role`, [
           'AwsSolutions-IAM5[Resource::*]',
           prefixGrant('ArtifactBucket', 'registry/flights'),
           prefixGrant('ArtifactBucket', 'capture'),
+          prefixGrant('DataBucket', 'labels'),
           prefixGrant('ArtifactBucket', 'monitoring/flights'),
           ...audit,
         ]);
       }
-      // Level 4 (prod): the retrain trigger lists the validated data and keeps its decisions.
+      // Level 4 (prod): the retrain trigger reads the validated data and the labelled captures, assembles retrain/, keeps its decisions.
       if (env === 'prod') {
         expected.set(`flights-${env}-monitoring/Retrain/Function/Function`, ['AwsSolutions-L1']);
-        expected.set(`flights-${env}-monitoring/Retrain/Function/Role`, ['AwsSolutions-IAM5[Resource::*]', prefixGrant('DataBucket', 'validated'), prefixGrant('ArtifactBucket', 'monitoring/flights/retrain'), ...audit]);
+        expected.set(`flights-${env}-monitoring/Retrain/Function/Role`, [
+          'AwsSolutions-IAM5[Resource::*]',
+          prefixGrant('DataBucket', 'validated'),
+          prefixGrant('DataBucket', 'retrain'),
+          prefixGrant('ArtifactBucket', 'monitoring/flights/labelled'),
+          prefixGrant('ArtifactBucket', 'monitoring/flights/retrain'),
+          ...audit,
+        ]);
       }
       // The Distributed Map's child executions of this state machine (Describe/Stop, and Redrive by label).
       const executions = 'arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:\\{"Fn::Select":\\[6,\\{"Fn::Split":\\[":",\\{"Ref":"TrainingPipelineStateMachine[0-9A-F]{8}"\\}\\]\\}\\]\\}';

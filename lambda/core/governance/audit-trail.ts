@@ -21,6 +21,7 @@ export const AUDIT_KINDS = [
   'rollback',
   'ab-decision',
   'drift',
+  'quality',
   'retrain',
 ] as const;
 

@@ -3,6 +3,7 @@
  * and which direction is better for each metric the config's gate may name.
  */
 import type { PlatformConfig } from '../../../config/schema';
+import { accuracy, auc, f1, logLoss } from './binary';
 import { mae, mape, r2, rmse } from './regression';
 
 export { binaryMetrics, type BinaryMetrics } from './binary';
@@ -50,3 +51,18 @@ export const METRIC_DIRECTION: Readonly<Record<GateMetric, 'lower' | 'higher'>> 
 export function isBetter(metric: GateMetric, a: number, b: number): boolean {
   return METRIC_DIRECTION[metric] === 'lower' ? a < b : a > b;
 }
+
+/**
+ * Each gate metric as one function of (y, predictions) — for binary tasks the predictions are p(1). Used by
+ * permutation importance and by live quality on labelled captures.
+ */
+export const GATE_SCORERS: Readonly<Record<GateMetric, (y: Float64Array, p: Float64Array) => number>> = {
+  rmse,
+  mae,
+  r2,
+  mape,
+  auc,
+  logloss: logLoss,
+  accuracy: (y, p) => accuracy(y, p),
+  f1: (y, p) => f1(y, p),
+};

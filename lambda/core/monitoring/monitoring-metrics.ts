@@ -14,7 +14,8 @@
  * - `DatasetDriftShare`: the share of columns that drifted — its alarm's threshold is
  *   `monitoring.datasetDriftShare`;
  * - `DriftRows`: the captured rows the check compared;
- * - `LiveQuality`: the gate metric on captured requests whose labels arrived (RMSE, AUC, …).
+ * - `LiveQuality`: the gate metric on captured requests whose labels arrived (RMSE, AUC, …);
+ * - `LabelledRows`: the labelled captured rows it was measured on.
  */
 
 /** The Powertools service name the drift Lambda emits under (a dimension of its metrics). */
@@ -28,6 +29,7 @@ export const MONITORING_METRICS = {
   datasetDriftShare: 'DatasetDriftShare',
   driftRows: 'DriftRows',
   liveQuality: 'LiveQuality',
+  labelledRows: 'LabelledRows',
 } as const;
 
 /** Metric names the pipeline's stages emit (service = stage `pipeline`), for the dashboard. */

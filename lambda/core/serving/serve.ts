@@ -44,6 +44,8 @@ export interface HttpResponse {
 /** The body of a 200. */
 export interface PredictResponseBody {
   readonly requestId: string;
+  /** ISO 8601 instant of the answer — with `requestId`, what a label line names to find the capture (`labels/`). */
+  readonly at: string;
   readonly modelVersion: number;
   readonly predictions: number[];
   /** Binary tasks: `[p(0), p(1)]` per record; the prediction is 1 when p(1) ≥ 0.5. */
@@ -123,21 +125,23 @@ export async function servePredict(request: HttpRequest, options: ServeOptions):
     const result = isEndpointModel(model.model)
       ? await predictOnEndpoint(model.model, model.spec, parsed.instances, model.version, options.endpoint ?? noEndpoint)
       : predict(model.model, model.spec, parsed.instances, model.version);
+    const now = options.now ?? new Date();
+    const at = now.toISOString();
     const answer: PredictResponseBody = {
       requestId,
+      at,
       modelVersion: model.version,
       predictions: result.predictions,
       ...(result.probabilities ? { probabilities: result.probabilities } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),
       ...(parsed.explain && !isEndpointModel(model.model) ? { explanations: explainModel(model.model, featureMatrix(model.spec, parsed.instances)) } : {}),
     };
-    const now = options.now ?? new Date();
     const capture = isCaptured(requestId, options.capturePercent)
       ? {
           key: captureKey(requestId, now),
           body: captureLine({
             requestId,
-            at: now.toISOString(),
+            at,
             modelVersion: model.version,
             request: { instances: parsed.instances },
             response: { predictions: result.predictions, ...(result.probabilities ? { probabilities: result.probabilities } : {}) },

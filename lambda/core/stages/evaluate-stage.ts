@@ -12,9 +12,7 @@ import { takeRows, type Dataset, type FeatureMatrix } from '../features/matrix';
 import { readTable } from '../features/table';
 import { applyTransformSpec, targetValues, type TransformSpec } from '../features/transform-spec';
 import { runKey } from '../layout';
-import { binaryMetrics, regressionMetrics, type GateMetric } from '../metrics/evaluate';
-import { mae, mape, r2, rmse } from '../metrics/regression';
-import { accuracy, auc, f1, logLoss } from '../metrics/binary';
+import { binaryMetrics, GATE_SCORERS, regressionMetrics, type GateMetric } from '../metrics/evaluate';
 import { modelImportance, predictModel, type TrainedModel } from '../models/train-model';
 import { getChampion, versionKey, type RegistryStore } from '../registry/registry';
 import { PERMUTATION, type SageMakerPlan } from '../sagemaker/sagemaker-inputs';
@@ -66,18 +64,6 @@ function predictionCursor(predictions: Float64Array): (m: FeatureMatrix) => Floa
 function allMetrics(task: 'regression' | 'binary', y: Float64Array, p: Float64Array): Record<string, number> {
   return task === 'regression' ? { ...regressionMetrics(y, p) } : (({ threshold: _t, ...m }) => m)(binaryMetrics(y, p));
 }
-
-/** Each gate metric as one function of (y, predictions), for permutation importance. */
-const SCORERS: Readonly<Record<GateMetric, (y: Float64Array, p: Float64Array) => number>> = {
-  rmse,
-  mae,
-  r2,
-  mape,
-  auc,
-  logloss: logLoss,
-  accuracy: (y, p) => accuracy(y, p),
-  f1: (y, p) => f1(y, p),
-};
 
 /** Run the evaluate stage. */
 export async function runEvaluateStage(input: {
@@ -156,7 +142,7 @@ export async function runEvaluateStage(input: {
     takeRows(test.x, sample),
     Float64Array.from(sample, (i) => test.y[i]!),
     predict,
-    SCORERS[metric],
+    GATE_SCORERS[metric],
     metric,
     PERMUTATION,
   );

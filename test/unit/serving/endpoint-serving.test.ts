@@ -117,7 +117,7 @@ describe('servePredict on a SageMaker engine', () => {
     const cache = await sagemakerCache('xgboost');
     const ok = await servePredict(post(RECORD), { requestId: 'r1', model: () => cache.get(), endpoint: endpoint(() => '42.5'), maxBatch: 10, capturePercent: 0 });
     expect(ok).toMatchObject({ kind: 'ok', modelVersion: 1, predictions: 1 });
-    expect(JSON.parse(ok.response.body)).toEqual({ requestId: 'r1', modelVersion: 1, predictions: [42.5] });
+    expect(JSON.parse(ok.response.body)).toEqual({ requestId: 'r1', at: expect.any(String), modelVersion: 1, predictions: [42.5] });
 
     const failing: EndpointInvoker = () => Promise.reject(new EndpointFailedError('the SageMaker endpoint flights-dev-v1 (model version 1) failed: ModelError: boom'));
     const failed = await servePredict(post(RECORD), { requestId: 'r2', model: () => cache.get(), endpoint: failing, maxBatch: 10, capturePercent: 0 });

@@ -32,17 +32,18 @@ describe('servePredict', () => {
     // Assess
     expect(outcome.response.statusCode).toBe(200);
     expect(outcome.response.headers).toEqual({ 'content-type': 'application/json', 'x-request-id': 'req-1', 'x-model-version': '1' });
-    expect(JSON.parse(outcome.response.body)).toEqual({ requestId: 'req-1', modelVersion: 1, predictions: [expect.any(Number)] });
+    expect(JSON.parse(outcome.response.body)).toEqual({ requestId: 'req-1', at: '2001-03-04T05:06:07.000Z', modelVersion: 1, predictions: [expect.any(Number)] });
     expect(outcome).toMatchObject({ kind: 'ok', modelVersion: 1, predictions: 1 });
     expect(outcome.capture).toBeUndefined();
   });
 
-  test('a captured request carries its object: key by answer time, the request as a batch, the response', async () => {
+  test('a captured request carries its object: key by answer time, the request as a batch, the response; the response names the same time (what a label line quotes)', async () => {
     // Act
     const outcome = await servePredict(post(RECORD), await options({ capturePercent: 100 }));
 
     // Assess
-    const answer = JSON.parse(outcome.response.body) as { predictions: number[] };
+    const answer = JSON.parse(outcome.response.body) as { predictions: number[]; at: string };
+    expect(answer.at).toBe('2001-03-04T05:06:07.000Z');
     expect(outcome.capture?.key).toBe('capture/2001-03-04/05/req-1.jsonl');
     expect(parseCaptureLines(outcome.capture!.body)).toEqual([
       { requestId: 'req-1', at: '2001-03-04T05:06:07.000Z', modelVersion: 1, request: { instances: [RECORD] }, response: { predictions: answer.predictions } },

@@ -7,10 +7,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ARTIFACT_PREFIX } from '../../lambda/core/layout';
-import { readRunDocuments, RunNotFoundError, type RunDocuments } from '../../lambda/core/report/run-documents';
+import { readRunDocuments, RunNotFoundError, type RunDocumentStores, type RunDocuments } from '../../lambda/core/report/run-documents';
 import { renderRunReport } from '../../lambda/core/report/run-report';
 import { s3ArtifactStore } from '../../lambda/aws/s3-artifact-store';
 import { s3RegistryStore } from '../../lambda/aws/s3-registry-store';
+import { listObjects } from '../../lambda/aws/s3-store';
 import { EXIT, UsageError } from '../errors';
 import { formatBytes, type Output } from '../output';
 
@@ -22,6 +23,15 @@ export interface ReportOptions {
   readonly now?: () => Date;
 }
 
+/** The stores a run's report reads from the artifact bucket (the listing finds a drift run's triggering report). */
+export function s3RunDocumentStores(client: S3Client, artifactBucket: string): RunDocumentStores {
+  return {
+    artifacts: s3ArtifactStore(client, artifactBucket),
+    registry: s3RegistryStore(client, artifactBucket),
+    listKeys: async (prefix) => (await listObjects(client, artifactBucket, prefix)).map((o) => o.key),
+  };
+}
+
 /**
  * Write run `runId`'s report from `artifactBucket`. Exit 0 when written; 1 when the run has no record
  * (the message names the run and the bucket); a file that cannot be written is a usage error (2).
@@ -29,7 +39,7 @@ export interface ReportOptions {
 export async function reportCommand(client: S3Client, artifactBucket: string, runId: string, options: ReportOptions, output: Output): Promise<number> {
   let documents: RunDocuments;
   try {
-    documents = await readRunDocuments({ artifacts: s3ArtifactStore(client, artifactBucket), registry: s3RegistryStore(client, artifactBucket) }, runId);
+    documents = await readRunDocuments(s3RunDocumentStores(client, artifactBucket), runId);
   } catch (error) {
     if (!(error instanceof RunNotFoundError)) throw error;
     output.err(`mlops: run ${runId} not found in s3://${artifactBucket}/${ARTIFACT_PREFIX.runs} (list them with: mlops runs)`);

@@ -1,24 +1,35 @@
 /**
  * The HTML run report: one self-contained file (inline CSS, charts as inline SVG, no script, no URL)
- * with a run's outcome, stage timeline, validation summary and data profile, holdout metrics against
- * the naive baseline and the champion with the gate's reasons, feature importance, and the lineage of
- * the version it registered. It renders whatever documents exist and says what is missing and why, so a
+ * with a run's outcome, stage timeline, validation summary and data profile, drift (the baseline fixed
+ * from the training data and, for a retrain, the drift report that triggered it), holdout metrics
+ * against the naive baseline and the champion with the gate's reasons, feature importance, and the
+ * lineage of the version it registered. It renders whatever documents exist and says what is missing and why, so a
  * run that failed or was rejected at any stage still gets a report. Pure: no AWS import, no I/O.
  */
+import { PSI_MODERATE, PSI_SIGNIFICANT, type ColumnDrift } from '../drift/compute-drift';
+import type { DriftBaseline, DriftColumnBaseline } from '../drift/drift-baseline';
 import { METRIC_DIRECTION } from '../metrics/evaluate';
+import type { DriftReport } from '../monitoring/drift-check';
 import type { VersionManifest } from '../registry/registry';
 import { STAGES, type RunRecord, type StageName } from '../runs/run-record';
 import type { Evaluation } from '../stages/evaluate-stage';
 import type { DatasetProfile } from '../validation/dataset-validator';
 import type { ValidationReport } from '../validation/report';
 import { escapeHtml, flatten, formatBytes, formatDuration, formatInstant, formatNumber, formatPercent, formatValue } from './format';
-import { barChart, timelineChart, type BarDatum, type TimelineSpan } from './svg-charts';
+import { driftMethodName, driftRule, isPValueMethod, referenceHistogram } from './drift-section';
+import { barChart, histogramChart, thresholdChart, timelineChart, type BarDatum, type ThresholdBar, type TimelineSpan } from './svg-charts';
 
 /** Features drawn per importance chart; the rest are counted below it. */
 export const MAX_IMPORTANCE_BARS = 30;
 
 /** Expectation results listed in the validation table; the rest are counted below it. */
 const MAX_EXPECTATION_ROWS = 100;
+
+/**
+ * The drift report that started a retrain run (the newest with a verdict at or before the run's start),
+ * or why there is none.
+ */
+export type TriggeringDrift = { readonly key: string; readonly report: DriftReport } | { readonly missing: string };
 
 /** The documents of one run, as far as they exist. */
 export interface RunReportInput {
@@ -30,6 +41,10 @@ export interface RunReportInput {
   readonly profile?: DatasetProfile;
   /** The evaluation (`runs/<runId>/evaluate/evaluation.json`). */
   readonly evaluation?: Evaluation;
+  /** The drift baseline of the run's training split (`runs/<runId>/features/drift-baseline.json`, or its registered copy). */
+  readonly driftBaseline?: DriftBaseline;
+  /** For a run that drift started (trigger kind `drift`): the report that triggered it, or why it is absent. */
+  readonly triggeringDrift?: TriggeringDrift;
   /** The manifest of the version the run registered (`registry/<name>/<version>/manifest.json`). */
   readonly manifest?: VersionManifest;
   /** Documents that exist but could not be read, one sentence each. */
@@ -59,13 +74,20 @@ svg .bar.importance-model{fill:#0d9488}svg .bar.importance-permutation{fill:#7c3
 svg .bar.stage-succeeded{fill:#16a34a}svg .bar.stage-failed{fill:#dc2626}svg .bar.stage-running{fill:#eab308}
 .legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
 .legend i.candidate{background:#2563eb}.legend i.baseline{background:#9ca3af}.legend i.champion{background:#d97706}
+.badge.drift{background:var(--bad)}.badge.no-drift{background:var(--ok)}
+svg.spark{display:inline-block;margin:0;font-size:10px}svg .bar.hist{fill:#0d9488}svg .bar.hist.other{fill:#9ca3af}
+svg .bar.drifted,svg .bar.psi-significant{fill:#dc2626}svg .bar.not-drifted,svg .bar.psi-stable{fill:#64748b}svg .bar.psi-moderate{fill:#d97706}
+svg .threshold{stroke:#111827;stroke-width:2;stroke-dasharray:3 2}svg .band-edge{stroke:#6b7280;stroke-width:1}
+svg .band-stable{fill:#f0fdf4}svg .band-moderate{fill:#fefce8}svg .band-significant{fill:#fef2f2}
+.legend i.drifted{background:#dc2626}.legend i.not-drifted{background:#64748b}.legend i.threshold{height:0;border-top:2px dashed #111827;vertical-align:3px}
+.legend i.band-stable{background:#dcfce7}.legend i.band-moderate{background:#fef3c7}.legend i.band-significant{background:#fee2e2}
 footer{color:var(--muted);font-size:.85rem;margin-top:32px}
 `;
 
 const h = escapeHtml;
 
-function badge(text: string): string {
-  return `<span class="badge ${h(text)}">${h(text)}</span>`;
+function badge(text: string, className = text): string {
+  return `<span class="badge ${h(className)}">${h(text)}</span>`;
 }
 
 function facts(rows: ReadonlyArray<readonly [string, string | undefined]>): string {
@@ -263,6 +285,166 @@ function validationSection(input: RunReportInput): string {
   return section('validation', 'Validation', parts.join(''));
 }
 
+/** The entries of a map in a document whose values are objects (a damaged document has fewer, never a crash). */
+function documentEntries<T>(map: unknown): Array<[string, T]> {
+  if (map === null || typeof map !== 'object') return [];
+  return Object.entries(map as Record<string, unknown>).filter((e): e is [string, T] => e[1] !== null && typeof e[1] === 'object');
+}
+
+/** Why the run has no drift baseline, from what its features stage recorded. */
+function whyNoBaseline(run: RunRecord): string {
+  const features = run.stages.features;
+  if (features?.status === 'succeeded' && features.outputs?.driftBaselineKey === undefined) {
+    return 'the features stage recorded none (runs made before drift baselines existed have none)';
+  }
+  return whyMissing(run, 'features', 'drift baseline');
+}
+
+function baselinePart(input: RunReportInput): string {
+  const heading = '<h3>Drift baseline of the training data</h3>';
+  const baseline = input.driftBaseline;
+  if (!baseline) return heading + absent(`No drift baseline: ${whyNoBaseline(input.run)}.`);
+  const columns = documentEntries<DriftColumnBaseline>(baseline.columns);
+  if (columns.length === 0) return heading + absent('The drift baseline has no columns: the model reads no input other than datetimes.');
+  const rows = columns.map(([name, c], i) => {
+    const histogram = referenceHistogram(c);
+    const chart = histogram
+      ? histogramChart({
+          id: `chart-drift-reference-${i}`,
+          title: `Reference distribution of ${name}`,
+          description: histogram.summary,
+          bins: histogram.bins,
+          ...(histogram.ends ? { ends: histogram.ends } : {}),
+          ...(histogram.fullHeight !== undefined ? { fullHeight: histogram.fullHeight } : {}),
+        })
+      : '<span class="absent">none stored</span>';
+    return [
+      `<code>${h(name)}</code>`,
+      h(c.kind),
+      h(driftMethodName(c.method)),
+      h(`drift if ${driftRule(c.method, c.threshold)}`),
+      h(formatNumber(c.threshold)),
+      h(formatNumber(c.count)),
+      h(formatNumber(c.nullCount)),
+      h(formatNumber(c.uniqueCount)),
+      chart,
+    ];
+  });
+  return (
+    heading +
+    `<p>Fixed from the training split when the features stage ran: per monitored column, the drift method (chosen from the reference alone, as Evidently's defaults), its threshold, and the bins live inputs are counted on. ` +
+    `The drift check compares live inputs with the baseline registered with the serving version; it may replace the distance thresholds with <code>monitoring.columnDriftThreshold</code>.</p>` +
+    table(`Monitored columns (${columns.length}) and the drift method fixed for each`, ['column', 'kind', 'method', 'rule', 'threshold', 'reference rows', 'nulls', 'distinct', 'reference distribution'], rows, new Set([4, 5, 6, 7]))
+  );
+}
+
+/** A drift window's length in hours (" (6 h)"), or nothing when its ends are not times. */
+function windowLength(from: unknown, to: unknown): string {
+  const ms = Date.parse(String(to)) - Date.parse(String(from));
+  return Number.isFinite(ms) && ms >= 0 ? ` (${formatNumber(Number((ms / 3_600_000).toFixed(1)))} h)` : '';
+}
+
+function scoreBar(name: string, c: ColumnDrift): ThresholdBar {
+  return { label: name, value: c.score, threshold: c.threshold, className: c.drifted ? 'drifted' : 'not-drifted', ...(c.drifted ? { flag: 'drifted' } : {}) };
+}
+
+function triggerPart(input: RunReportInput): string {
+  const heading =
+    '<h3>The drift that triggered this run</h3><p>A retrain starts on an alarm (drift, or live quality where labels arrive); this is the drift check’s newest verdict before the run started.</p>';
+  const kind = input.run.trigger?.kind;
+  if (kind !== 'drift') return absent(`Started by ${String(kind ?? 'an unknown trigger')}, not by drift: no drift report triggered this run.`);
+  const trigger = input.triggeringDrift;
+  if (!trigger) return heading + absent('No triggering drift report: the drift reports were not read for this report.');
+  if ('missing' in trigger) return heading + absent(`No triggering drift report: ${trigger.missing}.`);
+  const { report, key } = trigger;
+  const result = report.result;
+  if (!result) return heading + absent(`The drift report ${key} has no verdict: ${report.noVerdict ?? 'no reason recorded'}.`);
+  const columns = documentEntries<ColumnDrift>(result.columns);
+  const window = report.window ?? { from: undefined, to: undefined };
+  const parts: string[] = [
+    facts([
+      ['report', `<code>${h(key)}</code>`],
+      ['compared with', h(`${report.modelName} v${formatValue(report.modelVersion)}'s drift baseline (${report.environment})`)],
+      ['window', h(`${formatValue(window.from)} to ${formatValue(window.to)}${windowLength(window.from, window.to)}`)],
+      ['rows', h(`${formatNumber(report.rows)} captured rows in ${formatNumber(report.captures)} captures${(report.skipped ?? []).length > 0 ? `, ${formatNumber(report.skipped.length)} capture objects skipped` : ''}`)],
+      ['dataset drift', `${result.datasetDrift ? badge('drift') : badge('no drift', 'no-drift')} ${h(`${formatNumber(result.driftedCount)} of ${formatNumber(columns.length)} columns drifted: share ${formatNumber(result.driftedShare)}, dataset drift from ${formatNumber(result.datasetDriftShare)}`)}`],
+    ]),
+    thresholdChart({
+      id: 'chart-drift-share',
+      title: 'Share of drifted columns against the dataset drift threshold',
+      description: `${formatNumber(result.driftedCount)} of ${formatNumber(columns.length)} columns drifted (share ${formatNumber(result.driftedShare)}); the dataset drifts from a share of ${formatNumber(result.datasetDriftShare)}.`,
+      groups: [
+        {
+          domain: [0, 1],
+          bars: [{ label: 'drifted share', value: result.driftedShare, threshold: result.datasetDriftShare, className: result.datasetDrift ? 'drifted' : 'not-drifted', ...(result.datasetDrift ? { flag: 'dataset drift' } : {}) }],
+        },
+      ],
+    }),
+  ];
+  if (columns.length === 0) return heading + parts.join('') + absent('The report has no columns.');
+  const tests = columns.filter(([, c]) => isPValueMethod(c.method));
+  const distances = columns.filter(([, c]) => !isPValueMethod(c.method));
+  const drifted = columns.filter(([, c]) => c.drifted).map(([name]) => name);
+  parts.push(
+    `<p class="legend"><span><i class="drifted"></i>drifted</span><span><i class="not-drifted"></i>not drifted</span><span><i class="threshold"></i>the column's threshold</span></p>`,
+    thresholdChart({
+      id: 'chart-drift-scores',
+      title: 'Drift score per column against its threshold',
+      description: `${drifted.length} of ${columns.length} columns drifted${drifted.length > 0 ? `: ${drifted.join(', ')}` : ''}. P-values drift when at or under the threshold, distances when at or above it.`,
+      groups: [
+        ...(tests.length > 0 ? [{ heading: 'p-value tests (drift when the p-value is under the threshold)', domain: [0, 1] as const, bars: tests.map(([n, c]) => scoreBar(n, c)) }] : []),
+        ...(distances.length > 0 ? [{ heading: 'distances (drift when the distance reaches the threshold)', bars: distances.map(([n, c]) => scoreBar(n, c)) }] : []),
+      ],
+    }),
+  );
+  parts.push(
+    table(
+      'Drift per column in the window',
+      ['column', 'method', 'score', 'rule', 'verdict', 'PSI', 'PSI band', 'reference rows', 'window rows', 'window nulls'],
+      columns.map(([name, c]) => [
+        `<code>${h(name)}</code>`,
+        h(driftMethodName(c.method)),
+        h(formatNumber(c.score)),
+        h(`drift if ${driftRule(c.method, c.threshold)}`),
+        c.drifted ? badge('drifted', 'drift') : badge('ok', 'no-drift'),
+        h(formatNumber(c.psi)),
+        h(c.psiBand ?? 'n/a'),
+        h(formatNumber(c.referenceCount)),
+        h(formatNumber(c.currentCount)),
+        h(formatNumber(c.currentNullCount)),
+      ]),
+      new Set([2, 5, 7, 8, 9]),
+    ),
+  );
+  const psiTop = Math.max(PSI_SIGNIFICANT * 1.2, ...columns.map(([, c]) => (Number.isFinite(c.psi) ? c.psi : 0)));
+  parts.push(
+    `<p class="legend"><span><i class="band-stable"></i>stable (PSI under ${h(formatNumber(PSI_MODERATE))})</span><span><i class="band-moderate"></i>moderate (${h(formatNumber(PSI_MODERATE))} to ${h(formatNumber(PSI_SIGNIFICANT))})</span><span><i class="band-significant"></i>significant (from ${h(formatNumber(PSI_SIGNIFICANT))})</span></p>`,
+    thresholdChart({
+      id: 'chart-drift-psi',
+      title: 'Population stability index per column',
+      description: `PSI of each column's window against its reference; under ${PSI_MODERATE} is stable, from ${PSI_SIGNIFICANT} significant.`,
+      groups: [
+        {
+          domain: [0, psiTop],
+          bands: [
+            { from: 0, to: PSI_MODERATE, className: 'band-stable', label: `stable: PSI under ${PSI_MODERATE}` },
+            { from: PSI_MODERATE, to: PSI_SIGNIFICANT, className: 'band-moderate', label: `moderate: PSI from ${PSI_MODERATE} to ${PSI_SIGNIFICANT}` },
+            { from: PSI_SIGNIFICANT, to: Number.POSITIVE_INFINITY, className: 'band-significant', label: `significant: PSI from ${PSI_SIGNIFICANT}` },
+          ],
+          bars: columns.map(([name, c]) => ({ label: name, value: c.psi, className: `psi-${c.psiBand ?? 'stable'}`, ...(c.psiBand && c.psiBand !== 'stable' ? { flag: c.psiBand } : {}) })),
+        },
+      ],
+    }),
+  );
+  // Drift reports keep scores, not the window's counts: reference vs current would need them.
+  parts.push(absent("Reference vs current distributions: the drift report keeps each column's scores, not the window's distribution, so they cannot be drawn."));
+  return heading + parts.join('');
+}
+
+function driftSection(input: RunReportInput): string {
+  return section('drift', 'Drift', baselinePart(input) + triggerPart(input));
+}
+
 function direction(metric: string): string {
   const d = (METRIC_DIRECTION as Readonly<Record<string, 'lower' | 'higher'>>)[metric];
   return d ? `${d} is better` : '';
@@ -420,6 +602,7 @@ export function renderRunReport(input: RunReportInput): string {
     missingSection(input),
     timelineSection(input),
     validationSection(input),
+    driftSection(input),
     metricsSection(input),
     importanceSection(input),
     lineageSection(input),

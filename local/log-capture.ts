@@ -12,9 +12,19 @@ export interface LogSinks {
   readonly log: (line: string, document: Record<string, unknown>) => void;
 }
 
-/** Route this process's stdout until the returned function is called (which restores it). */
+/**
+ * Route this process's stdout and stderr until the returned function is called (which restores them):
+ * Lambda sends both to the function's log stream, and Powertools writes warnings and errors to stderr.
+ */
 export function captureHandlerOutput(sinks: LogSinks): () => void {
-  const stdout = process.stdout;
+  const restores = [process.stdout, process.stderr].map((stream) => captureStream(stream, sinks));
+  return () => {
+    for (const restore of restores) restore();
+  };
+}
+
+/** Route one stream's complete JSON lines to the sinks. */
+function captureStream(stdout: NodeJS.WriteStream, sinks: LogSinks): () => void {
   const original = stdout.write.bind(stdout);
   let pending = '';
   const route = (line: string): boolean => {

@@ -12,8 +12,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { DriftReport } from '../../lambda/core/monitoring/drift-check';
+import type { QualityReport } from '../../lambda/core/monitoring/live-quality';
 import { LocalPlatform } from '../../local/platform';
 import { configAtLevel } from '../infra/helpers';
 import { flights } from '../helpers/flights';
@@ -37,13 +38,25 @@ function levelThree() {
   });
 }
 
-/** Send the records to the predict URL in batches of 20. */
-async function traffic(platform: LocalPlatform, records: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+/** Send the records to the predict URL in batches of 20; the answers' request ids and times, with the batch's first record index. */
+async function traffic(platform: LocalPlatform, records: ReadonlyArray<Record<string, unknown>>): Promise<Array<{ requestId: string; at: string; first: number; count: number }>> {
   const [url] = platform.functionUrls.values();
+  const answers: Array<{ requestId: string; at: string; first: number; count: number }> = [];
   for (let i = 0; i < records.length; i += 20) {
-    const response = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: records.slice(i, i + 20) }) });
+    const batch = records.slice(i, i + 20);
+    const response = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: batch }) });
     expect(response.status).toBe(200);
+    const body = (await response.json()) as { requestId: string; at: string };
+    answers.push({ requestId: body.requestId, at: body.at, first: i, count: batch.length });
   }
+  return answers;
+}
+
+/** The JSON documents under a prefix of the artifact bucket, oldest key first. */
+async function documents<T>(platform: LocalPlatform, prefix: string): Promise<T[]> {
+  const listed = await platform.s3.send(new ListObjectsV2Command({ Bucket: platform.buckets.artifacts, Prefix: prefix }));
+  const keys = (listed.Contents ?? []).map((o) => o.Key!).sort();
+  return Promise.all(keys.map(async (Key) => JSON.parse(await (await platform.s3.send(new GetObjectCommand({ Bucket: platform.buckets.artifacts, Key }))).Body!.transformToString()) as T));
 }
 
 /** The drift reports written so far, oldest first. */
@@ -103,7 +116,7 @@ test('a shifted stream of live requests: the drift check says so and the dataset
   }
 });
 
-test('level 4: the drift alarm starts a retrain on the newest validated data (trigger drift), recorded; another ALARM within the cooldown is skipped and recorded why', async () => {
+test('level 4: labels of the shifted traffic give a live-quality verdict; the drift alarm starts a retrain (trigger drift) on the validated data plus the labelled captures, recorded; another ALARM within the cooldown is skipped and recorded why', async () => {
   let offset = 0;
   const base = levelThree();
   const config = configAtLevel(4, { dataset: base.dataset, gate: base.gate, serving: base.serving, monitoring: { ...base.monitoring, retrain: { cooldownHours: 24, maxPerWeek: 3, includeCapturedData: true } } });
@@ -131,23 +144,42 @@ test('level 4: the drift alarm starts a retrain on the newest validated data (tr
     expect(card).toMatchObject({ model: { version: 1 }, evaluation: { decision: 'deploy' } });
     expect(card.monitoring.map((m) => m.column).sort()).toEqual(['destination', 'distance', 'origin']);
 
-    // Act: shifted traffic, the drift check, the period completes, the alarms evaluate.
-    await traffic(platform, requests(flights(9_000).slice(8_000)).map((r) => ({ ...r, distance: r.distance * 3, origin: 'ZZZ' })));
+    // Act: shifted traffic (within the dataset's schema: a retrain validates what it trains on), its true
+    // delays uploaded as labels quoting each answer's request id and time, the drift check, the period
+    // completes, the alarms evaluate.
+    const later = flights(9_000).slice(8_000);
+    const answers = await traffic(platform, requests(later).map((r) => ({ ...r, distance: Math.round(r.distance * 1.5), origin: 'ZZZ' })));
+    const labelLines = answers.map((a) => JSON.stringify({ requestId: a.requestId, at: a.at, labels: later.slice(a.first, a.first + a.count).map((f) => f.delay) }));
+    await platform.s3.send(new PutObjectCommand({ Bucket: platform.buckets.data, Key: 'labels/2001-04.jsonl', Body: `${labelLines.join('\n')}\n{"requestId":"never-answered","label":3}\nnot a label\n` }));
     await until('a drift verdict', async () => (await reports(platform)).find((r) => r.result?.datasetDrift));
+    const quality = await until('a live-quality verdict', async () => (await documents<QualityReport>(platform, 'monitoring/flights/quality/reports/')).find((r) => r.result));
     offset += 5 * 60_000;
     platform.evaluateAlarms();
 
+    // Assess: every labelled record met its capture; the unknown request is counted, the bad line named.
+    expect(quality).toMatchObject({ labelObjects: ['labels/2001-04.jsonl'], labelled: 1000, notCaptured: 1, problemCount: 1, result: { metric: 'rmse', rows: 1000, byVersion: { '1': { rows: 1000 } } } });
+    expect(quality.problems[0]).toMatchObject({ key: 'labels/2001-04.jsonl', line: answers.length + 2, reason: expect.stringMatching(/^not JSON/) });
+    expect(quality.result!.value).toBeGreaterThan(10);
+    expect(platform.metrics.values({ namespace: 'MLOps/flights', metricName: 'LiveQuality', dimensions: { environment: 'level4', service: 'drift' } }, 0, Date.now() + offset + 60_000)).toEqual([quality.result!.value]);
+
     // Assess: the alarms' events reached the retrain trigger; one started a run with trigger drift on the
-    // validated copy of the upload; the others of the same episode (every drifted column's alarm fired at
-    // once, their triggers ran concurrently) were skipped — one retrain, not four.
+    // validated copy of the upload plus the 1,000 labelled captures, assembled as a part folder; the others
+    // of the same episode (every drifted column's alarm fired at once, their triggers ran concurrently)
+    // were skipped — one retrain, not four.
     const started = await until('a retrain decision that started a run', async () => (await decisions()).find((d) => d.decision === 'started'));
-    expect(started.reason).toMatch(/went to ALARM; retraining on s3:\/\/flights-level4-data-\w+\/validated\/run-flights-[\w-]+\/flights\.csv$/);
+    expect(started.reason).toMatch(/went to ALARM; retraining on s3:\/\/flights-level4-data-\w+\/retrain\/run-flights-drift-[\w-]+\/ \(s3:\/\/flights-level4-data-\w+\/validated\/run-flights-[\w-]+\/flights\.csv \+ 1000 labelled captured rows\)$/);
     const retrain = await until('the retrain run', async () => runs().find((e) => e.name === started.runId));
     await retrain.done;
-    expect(JSON.parse(retrain.input)).toMatchObject({ trigger: 'drift', key: expect.stringMatching(/^validated\//) });
-    // It ran the whole pipeline, the gate judging it against the champion it would replace.
+    expect(JSON.parse(retrain.input)).toMatchObject({ trigger: 'drift', key: `retrain/${started.runId}/_manifest.json`, parts: { prefix: `retrain/${started.runId}/`, marker: '_manifest.json' } });
+    // It ran the whole pipeline on 3,000 + 1,000 rows, the gate judging it against the champion it would replace.
     expect({ status: retrain.status, error: retrain.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
     expect(JSON.parse(retrain.output!)).toMatchObject({ evaluate: { decision: expect.stringMatching(/^(deploy|reject)$/) } });
+    const [validation] = await documents<Record<string, unknown>>(platform, `runs/${started.runId}/validate/report.json`);
+    expect(JSON.stringify(validation)).toMatch(/"rowCount":4000\b/);
+    const captured = await platform.s3.send(new GetObjectCommand({ Bucket: platform.buckets.data, Key: `retrain/${started.runId}/part-00001-captured.csv` }));
+    const csv = (await captured.Body!.transformToString()).trim().split('\n');
+    expect(csv[0]).toBe('date,delay,distance,origin,destination');
+    expect(csv).toHaveLength(1001);
     const all = await until('every alarm decided', async () => {
       const d = await decisions();
       return d.length >= 2 ? d : undefined;
@@ -170,7 +202,7 @@ test('level 4: the drift alarm starts a retrain on the newest validated data (tr
       (listed.Contents ?? []).map(async (o) => JSON.parse(await (await platform.s3.send(new GetObjectCommand({ Bucket: platform.buckets.artifacts, Key: o.Key! }))).Body!.transformToString()) as { kind: string; decision: string; by: string }),
     );
     const kinds = new Set(events.map((e) => `${e.kind}:${e.decision}`));
-    for (const expected of ['gate:deploy', 'deployment:deployed', 'drift:drift', 'retrain:started', 'retrain:skipped']) expect(kinds).toContain(expected);
+    for (const expected of ['gate:deploy', 'deployment:deployed', 'drift:drift', 'quality:measured', 'retrain:started', 'retrain:skipped']) expect(kinds).toContain(expected);
     expect(events.find((e) => e.kind === 'retrain' && e.decision === 'skipped' && e.by === 'guardrail:cooldown')).toBeDefined();
   } finally {
     await platform.stop();

@@ -1,13 +1,17 @@
 /**
  * One run of our drift core for `bench/drift/run.ts`, bundled to plain JavaScript first (as a deployed
- * Lambda runs), so no TypeScript compilation lands in the timings. It follows `mlops drift REF CUR`
- * (cli/commands/drift.ts): both files read with `readTable(localFileSource(path), config.dataset)`, the
- * config's drift columns, the reference's baseline (`buildDriftBaseline` with the config's PSI bins), the
- * current file's window sketch (`newWindowSketch` + `addValues`), then `computeDrift` with the config's
- * thresholds — each phase timed on its own.
+ * Lambda runs), so no TypeScript compilation lands in the timings.
  *
- * "Compute alone" = baseline + sketch + compute on the tables already in memory; the first pass is part of
- * the end-to-end time, the other passes (REPEAT − 1) give the warm time (a reused Lambda container).
+ * **End to end** follows `mlops drift REF CUR` (cli/commands/drift.ts), the streaming path of
+ * `lambda/core/drift/stream-sketch.ts`: the reference streamed into what its baseline needs
+ * (`streamReference`), `buildDriftBaseline` with the config's PSI bins, the current file streamed into the
+ * window sketch (`streamWindow`: reading and sketching are one pass), then `computeDrift` with the
+ * config's thresholds — each phase timed on its own. Peak RSS is taken when that is done.
+ *
+ * **Compute alone** is measured afterwards in the same process, as before the streaming path: both files
+ * loaded into tables (`readTable`, not timed), then baseline + sketch (`addValues`) + compute on the
+ * tables in memory; the first pass is "compute alone", the best of the other passes (REPEAT − 1) the warm
+ * time (a reused Lambda container). The table path's result must equal the streamed one (`tablePathAgrees`).
  *
  * Usage (after bundling): node drift-runner.js CONFIG.json REF CUR [--repeat N]
  * Prints one JSON line: rows, phase seconds, peakRssMB, baseline and sketch sizes, the drift result.
@@ -16,6 +20,7 @@ import { loadConfig } from '../../config/load';
 import type { PlatformConfig } from '../../config/schema';
 import { computeDrift, type DriftResult } from '../../lambda/core/drift/compute-drift';
 import { buildDriftBaseline, type DriftBaseline } from '../../lambda/core/drift/drift-baseline';
+import { streamReference, streamWindow } from '../../lambda/core/drift/stream-sketch';
 import { configDriftColumns, tableReference } from '../../lambda/core/monitoring/drift-reference';
 import { addValues, newWindowSketch, windowSketchToJSON, type WindowSketch } from '../../lambda/core/drift/window-sketch';
 import { readTable, type Table } from '../../lambda/core/features/table';
@@ -32,8 +37,13 @@ interface Pass {
   readonly result: DriftResult;
 }
 
-/** Baseline from the reference table, sketch of the current table, drift: what `driftBetween` does, phase by phase. */
-function drift(reference: Table, current: Table, columns: readonly string[], config: PlatformConfig): Pass {
+function driftOptions(config: PlatformConfig): Parameters<typeof computeDrift>[2] {
+  const distance = config.monitoring.columnDriftThreshold;
+  return { datasetDriftShare: config.monitoring.datasetDriftShare, thresholds: { wasserstein: distance, jensenshannon: distance } };
+}
+
+/** Baseline from the reference table, sketch of the current table, drift: the table path, phase by phase. */
+function tableDrift(reference: Table, current: Table, columns: readonly string[], config: PlatformConfig): Pass {
   const t0 = now();
   const ref = tableReference(reference, columns);
   const baseline = buildDriftBaseline(ref, { psiBins: config.monitoring.psiBins });
@@ -44,8 +54,7 @@ function drift(reference: Table, current: Table, columns: readonly string[], con
     if (column) addValues(sketch, name, column.values);
   }
   const t2 = now();
-  const distance = config.monitoring.columnDriftThreshold;
-  const result = computeDrift(baseline, sketch, { datasetDriftShare: config.monitoring.datasetDriftShare, thresholds: { wasserstein: distance, jensenshannon: distance } });
+  const result = computeDrift(baseline, sketch, driftOptions(config));
   const t3 = now();
   return { baselineSeconds: t1 - t0, sketchSeconds: t2 - t1, computeSeconds: t3 - t2, baseline, sketch, result };
 }
@@ -58,34 +67,52 @@ async function main(): Promise<void> {
   const config = loadConfig({ config: configFile });
   const columns = configDriftColumns(config);
 
+  // End to end: the streaming path of `mlops drift REF CUR`.
   const t0 = now();
-  const reference = await readTable(localFileSource(referenceFile), config.dataset);
-  const current = await readTable(localFileSource(currentFile), config.dataset);
-  const readSeconds = now() - t0;
-  const first = drift(reference, current, columns, config);
-  const e2eSeconds = now() - t0;
+  const reference = await streamReference(localFileSource(referenceFile), config.dataset, columns);
+  const t1 = now();
+  const baseline = buildDriftBaseline(reference.columns, { psiBins: config.monitoring.psiBins });
+  const t2 = now();
+  const window = await streamWindow(localFileSource(currentFile), config.dataset, baseline);
+  const t3 = now();
+  const result = computeDrift(baseline, window.sketch, driftOptions(config));
+  const t4 = now();
+  const peakRssMB = process.resourceUsage().maxRSS / 1024;
+
+  // Compute alone: the table path on data already in memory (loading not timed).
+  const referenceTable = await readTable(localFileSource(referenceFile), config.dataset);
+  const currentTable = await readTable(localFileSource(currentFile), config.dataset);
+  const first = tableDrift(referenceTable, currentTable, columns, config);
   let warm = Number.POSITIVE_INFINITY;
   for (let r = 1; r < repeat; r++) {
-    const p = drift(reference, current, columns, config);
+    const p = tableDrift(referenceTable, currentTable, columns, config);
     warm = Math.min(warm, p.baselineSeconds + p.sketchSeconds + p.computeSeconds);
   }
   const computeSeconds = first.baselineSeconds + first.sketchSeconds + first.computeSeconds;
+  const tablePathAgrees =
+    JSON.stringify(first.baseline) === JSON.stringify(baseline) &&
+    JSON.stringify(windowSketchToJSON(first.sketch)) === JSON.stringify(windowSketchToJSON(window.sketch)) &&
+    JSON.stringify(first.result) === JSON.stringify(result) &&
+    referenceTable.rows === reference.rows &&
+    currentTable.rows === window.rows;
   process.stdout.write(
     `${JSON.stringify({
       referenceRows: reference.rows,
-      currentRows: current.rows,
-      readSeconds,
-      baselineSeconds: first.baselineSeconds,
-      sketchSeconds: first.sketchSeconds,
-      driftSeconds: first.computeSeconds,
+      currentRows: window.rows,
+      skippedRows: reference.skippedRows + window.skippedRows,
+      readSeconds: t1 - t0,
+      baselineSeconds: t2 - t1,
+      sketchSeconds: t3 - t2,
+      driftSeconds: t4 - t3,
       computeSeconds,
       computeWarmSeconds: Number.isFinite(warm) ? warm : computeSeconds,
-      e2eSeconds,
-      peakRssMB: process.resourceUsage().maxRSS / 1024,
+      e2eSeconds: t4 - t0,
+      peakRssMB,
+      tablePathAgrees,
       // What the drift check keeps between invocations: the baseline document and the window sketch.
-      baselineJsonBytes: JSON.stringify(first.baseline).length,
-      sketchJsonBytes: JSON.stringify(windowSketchToJSON(first.sketch)).length,
-      ...first.result,
+      baselineJsonBytes: JSON.stringify(baseline).length,
+      sketchJsonBytes: JSON.stringify(windowSketchToJSON(window.sketch)).length,
+      ...result,
     })}\n`,
   );
 }

@@ -1,9 +1,12 @@
 /**
  * `mlops drift REF CUR [--env NAME | --config FILE] [--json]`: the drift report between two local data
  * files, with the same core as the drift Lambda — the reference file fixes each column's method and bins
- * (as a model's training split does), the current file is sketched and compared. The columns are the
- * config's feature columns but datetimes and the target. Exit 0 (drift or not: a report is not a
- * failure), 2 on usage or config error (a missing or unreadable file names itself).
+ * (as a model's training split does), the current file is sketched and compared. Both files are streamed
+ * (lambda/core/drift/stream-sketch.ts), never held whole: memory is the reference's compared numbers
+ * (8 bytes a row), its category counts and the window sketch. The columns are the config's feature
+ * columns but datetimes and the target. Rows that do not fit a file (wrong number of fields) are skipped
+ * and counted on stderr (and in `--json`). Exit 0 (drift or not: a report is not a failure), 2 on usage
+ * or config error (a missing or unreadable file names itself).
  *
  * `mlops drift --env NAME [--local]`: the environment's latest drift verdict (the drift Lambda's newest
  * report with a verdict), per column. Exit 0, 1 when there is no verdict yet.
@@ -15,10 +18,10 @@ import { listObjects } from '../../lambda/aws/s3-store';
 import type { PlatformConfig } from '../../config/schema';
 import { computeDrift, type DriftResult } from '../../lambda/core/drift/compute-drift';
 import { buildDriftBaseline } from '../../lambda/core/drift/drift-baseline';
-import { configDriftColumns, tableReference } from '../../lambda/core/monitoring/drift-reference';
-import { addValues, newWindowSketch } from '../../lambda/core/drift/window-sketch';
-import { readTable, type Table } from '../../lambda/core/features/table';
+import { streamReference, streamWindow, type StreamStats } from '../../lambda/core/drift/stream-sketch';
+import { configDriftColumns } from '../../lambda/core/monitoring/drift-reference';
 import { localFileSource } from '../../lambda/core/validation/local-source';
+import type { DatasetSource } from '../../lambda/core/validation/validate-dataset';
 import type { DriftReport } from '../../lambda/core/monitoring/drift-check';
 import { ARTIFACT_PREFIX } from '../../lambda/core/layout';
 import { EXIT, UsageError } from '../errors';
@@ -29,37 +32,63 @@ export interface DriftCommandOptions {
   readonly json?: boolean;
 }
 
-
-async function readFile(file: string, what: string, config: PlatformConfig): Promise<Table> {
+/** Stream one local file with `read`; a missing, non-regular or unreadable file is a usage error naming it. */
+async function streamFile<T>(file: string, what: string, read: (source: DatasetSource) => Promise<T>): Promise<T> {
   if (!existsSync(file)) throw new UsageError(`no such ${what} file: ${file}`);
   if (!statSync(file).isFile()) throw new UsageError(`the ${what} is not a file: ${file}`);
   try {
-    return await readTable(localFileSource(file), config.dataset);
+    return await read(localFileSource(file));
   } catch (error) {
     throw new UsageError(`cannot read the ${what} file ${file}: ${(error as Error).message}`);
   }
 }
 
-/** The drift of `current` against `reference` on the given columns. */
-export function driftBetween(reference: Table, current: Table, columns: readonly string[], config: Pick<PlatformConfig, 'monitoring'>): DriftResult {
-  const ref = tableReference(reference, columns);
-  const baseline = buildDriftBaseline(ref, { psiBins: config.monitoring.psiBins });
-  const sketch = newWindowSketch(baseline);
-  for (const name of Object.keys(ref)) {
-    const column = current.columns[name];
-    if (column) addValues(sketch, name, column.values);
-  }
+/** The `computeDrift` options a config gives: one distance threshold for Wasserstein and Jensen–Shannon. */
+export function driftComputeOptions(config: Pick<PlatformConfig, 'monitoring'>): NonNullable<Parameters<typeof computeDrift>[2]> {
   const distance = config.monitoring.columnDriftThreshold;
-  return computeDrift(baseline, sketch, { datasetDriftShare: config.monitoring.datasetDriftShare, thresholds: { wasserstein: distance, jensenshannon: distance } });
+  return { datasetDriftShare: config.monitoring.datasetDriftShare, thresholds: { wasserstein: distance, jensenshannon: distance } };
+}
+
+/** What reading both files found, with the drift between them. */
+export interface FileDrift {
+  readonly reference: StreamStats;
+  readonly current: StreamStats;
+  readonly result: DriftResult;
+}
+
+/**
+ * The drift of the `current` file against the `reference` file on the given columns, streaming both: the
+ * reference into what its baseline needs, the current file straight into the window sketch — never a
+ * whole file in memory (lambda/core/drift/stream-sketch.ts).
+ */
+export async function driftBetweenFiles(
+  referenceFile: string,
+  currentFile: string,
+  columns: readonly string[],
+  config: Pick<PlatformConfig, 'dataset' | 'monitoring'>,
+): Promise<FileDrift> {
+  const reference = await streamFile(referenceFile, 'reference', (source) => streamReference(source, config.dataset, columns));
+  const baseline = buildDriftBaseline(reference.columns, { psiBins: config.monitoring.psiBins });
+  const current = await streamFile(currentFile, 'current', (source) => streamWindow(source, config.dataset, baseline));
+  return { reference, current, result: computeDrift(baseline, current.sketch, driftComputeOptions(config)) };
+}
+
+/** A warning for rows a file had that were skipped (wrong number of fields, a line that is not a JSON object). */
+function skippedWarning(what: string, file: string, stats: StreamStats): string | undefined {
+  if (stats.skippedRows === 0) return undefined;
+  const more = stats.skippedRows > stats.skipped.length ? '; …' : '';
+  return `mlops: skipped ${stats.skippedRows.toLocaleString('en-US')} row${stats.skippedRows === 1 ? '' : 's'} of the ${what} file ${file} that do not fit it: ${stats.skipped.join('; ')}${more}`;
 }
 
 /** Run `mlops drift REF CUR`; returns the exit code. */
 export async function driftCommand(referenceFile: string, currentFile: string, config: PlatformConfig, options: DriftCommandOptions, output: Output): Promise<number> {
-  const [reference, current] = [await readFile(referenceFile, 'reference', config), await readFile(currentFile, 'current', config)];
-  const columns = configDriftColumns(config);
-  const result = driftBetween(reference, current, columns, config);
+  const { reference, current, result } = await driftBetweenFiles(referenceFile, currentFile, configDriftColumns(config), config);
+  for (const warning of [skippedWarning('reference', referenceFile, reference), skippedWarning('current', currentFile, current)]) {
+    if (warning) output.err(warning);
+  }
   if (options.json) {
-    output.out(JSON.stringify({ reference: { file: referenceFile, rows: reference.rows }, current: { file: currentFile, rows: current.rows }, ...result }, null, 2));
+    const file = (name: string, stats: StreamStats): Record<string, unknown> => ({ file: name, rows: stats.rows, skippedRows: stats.skippedRows });
+    output.out(JSON.stringify({ reference: file(referenceFile, reference), current: file(currentFile, current), ...result }, null, 2));
     return EXIT.ok;
   }
   output.out(`${verdictLine(result)}  —  ${reference.rows.toLocaleString('en-US')} reference rows, ${current.rows.toLocaleString('en-US')} current`);

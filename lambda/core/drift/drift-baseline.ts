@@ -146,10 +146,23 @@ export interface DriftBaseline {
   readonly columns: Readonly<Record<string, DriftColumnBaseline>>;
 }
 
-/** A reference column: numbers (null / NaN / ±∞ are missing) or categories (null / undefined / "" are missing). */
+/**
+ * A categorical reference column already counted, as a streamed reference keeps it: category → non-null
+ * rows, and the missing rows. The same baseline as the column's values would give (only counts matter).
+ */
+export interface CountedCategoricalColumn {
+  readonly kind: 'categorical';
+  /** Rows per category key (categories with a count of 0 are ignored; "" is not a category). */
+  readonly counts: ReadonlyMap<string, number>;
+  /** Missing values (null, undefined or ""). */
+  readonly nullCount: number;
+}
+
+/** A reference column: numbers (null / NaN / ±∞ are missing) or categories (null / undefined / "" are missing), or categories already counted. */
 export type ReferenceColumn =
   | { readonly kind: 'numerical'; readonly values: ArrayLike<number | null | undefined> }
-  | { readonly kind: 'categorical'; readonly values: ArrayLike<string | boolean | null | undefined> };
+  | { readonly kind: 'categorical'; readonly values: ArrayLike<string | boolean | null | undefined> }
+  | CountedCategoricalColumn;
 
 /** How a declared column type is compared: numbers, integers and datetimes (epoch ms) as numbers. */
 export function driftKindOf(type: ColumnType): DriftColumnKind {
@@ -203,7 +216,9 @@ export function buildDriftBaseline(reference: Readonly<Record<string, ReferenceC
     columns[name] =
       column.kind === 'numerical'
         ? numericalBaseline(column.values, options, thresholds, psiBins, wassersteinBins)
-        : categoricalBaseline(column.values, options, thresholds, categoryCap);
+        : 'counts' in column
+          ? countedCategoricalBaseline(column.counts, column.nullCount, options, thresholds, categoryCap)
+          : categoricalBaseline(column.values, options, thresholds, categoryCap);
   }
   return { version: 1, columns };
 }
@@ -310,6 +325,24 @@ function categoricalBaseline(
     n++;
     frequencies.set(key, (frequencies.get(key) ?? 0) + 1);
   }
+  return countedCategoricalBaseline(frequencies, values.length - n, options, thresholds, categoryCap);
+}
+
+function countedCategoricalBaseline(
+  counts: ReadonlyMap<string, number>,
+  nullCount: number,
+  options: DriftBaselineOptions,
+  thresholds: Record<DriftMethod, number>,
+  categoryCap: number,
+): DriftColumnBaseline {
+  const frequencies = new Map<string, number>();
+  let n = 0;
+  for (const [key, count] of counts) {
+    if (key === '' || count === 0) continue;
+    if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`category ${JSON.stringify(key)} has the count ${count}; counts must be non-negative integers`);
+    n += count;
+    frequencies.set(key, count);
+  }
   const byCount = [...frequencies.entries()].sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]));
   const kept = byCount.slice(0, categoryCap).sort((a, b) => compareStrings(a[0], b[0]));
   const other = byCount.slice(categoryCap).reduce((sum, [, c]) => sum + c, 0);
@@ -319,7 +352,7 @@ function categoricalBaseline(
     method,
     threshold: thresholds[method],
     count: n,
-    nullCount: values.length - n,
+    nullCount,
     uniqueCount: frequencies.size,
     distribution: { type: 'categories', categories: kept.map(([k]) => k), counts: kept.map(([, c]) => c), other },
   };

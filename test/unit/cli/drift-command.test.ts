@@ -53,6 +53,26 @@ test('shifted flights (distances doubled): distance drifts; --json has each colu
   expect(report.driftedCount).toBe(1);
 });
 
+test('a current file with rows that do not fit its header: they are skipped, counted and named on stderr; --json counts them', async () => {
+  const output = captureOutput();
+  const current = join(dir, 'ragged.csv');
+  writeFileSync(current, `${flightsCsv(shuffled.slice(10_000, 12_000)).trimEnd()}\n2001/01/01 10:00,5,300,ORD\n2001/01/01 10:00,5,300,ORD,ATL\n`);
+  const code = await runCli(mlops('drift', file('ref.csv', shuffled.slice(0, 10_000)), current, '--env', 'dev', '--json'), output);
+  expect(code).toBe(0);
+  const report = JSON.parse(output.stdout.join('\n')) as { current: { rows: number; skippedRows: number } };
+  expect(report.current).toEqual({ file: current, rows: 2001, skippedRows: 1 });
+  expect(output.stderr.join('\n')).toBe(`mlops: skipped 1 row of the current file ${current} that do not fit it: record 2001 has 4 fields, the header 5`);
+});
+
+test('a file that cannot be read (an unclosed quote) is a usage error naming it and the record (exit 2)', async () => {
+  const output = captureOutput();
+  const current = join(dir, 'open-quote.csv');
+  writeFileSync(current, `${flightsCsv(shuffled.slice(0, 100))}2001/01/01 10:00,5,"300,ORD,ATL\n`);
+  const code = await runCli(mlops('drift', file('ref.csv', shuffled.slice(0, 10_000)), current, '--env', 'dev'), output);
+  expect(code).toBe(2);
+  expect(output.stderr.join('\n')).toContain(`cannot read the current file ${current}: '${current}': a quoted field opened in record 101 is never closed`);
+});
+
 test('a missing file is a usage error naming it (exit 2)', async () => {
   const output = captureOutput();
   const code = await runCli(mlops('drift', join(dir, 'nope.csv'), join(dir, 'ref.csv'), '--env', 'dev'), output);

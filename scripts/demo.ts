@@ -12,6 +12,10 @@
  *    it, and it runs the deploy state machine — the version becomes the champion the endpoint serves.
  * 6. Asks the deployed model for predictions on real April flights through the predict Function URL
  *    (the same request `mlops predict` sends), and writes each run's HTML report.
+ * 7. Starts `prod` (level 4) locally: v1 serves April, then May–June traffic with a shift the demo
+ *    injects; the drift check and the labels see it, the alarms fire, one retrain starts on the validated
+ *    data plus the labelled captures, and the retrained model takes over through the gate
+ *    (`scripts/demo-monitoring.ts`).
  */
 import { App } from 'aws-cdk-lib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -21,6 +25,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { modelStageCommand, s3ModelRegistry } from '../cli/commands/models';
 import { predictCommand } from '../cli/commands/predict';
 import { awaitingApproval } from '../cli/commands/run';
+import { s3RunDocumentStores } from '../cli/commands/report';
 import { runShowCommand } from '../cli/commands/runs';
 import { renderReport } from '../cli/commands/validate';
 import { colour, type Output } from '../cli/output';
@@ -28,8 +33,6 @@ import { loadConfig } from '../config/load';
 import type { PlatformConfig } from '../config/schema';
 import { CAPABILITY_NAMES } from '../lib/maturity';
 import { buildApp, loadPlatformConfigs } from '../lib/platform';
-import { s3ArtifactStore } from '../lambda/aws/s3-artifact-store';
-import { s3RegistryStore } from '../lambda/aws/s3-registry-store';
 import { DATA_PREFIX } from '../lambda/core/layout';
 import { readRunDocuments } from '../lambda/core/report/run-documents';
 import { renderRunReport } from '../lambda/core/report/run-report';
@@ -39,6 +42,7 @@ import { validateDataset } from '../lambda/core/validation/validate-dataset';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/identity';
 import { LocalPlatform } from '../local/platform';
 import type { LocalExecution } from '../local/stepfunctions-endpoint';
+import { runMonitoringDemo } from './demo-monitoring';
 import { FLIGHTS_PARQUET, writeFlightsCsv } from './flights-data';
 
 const ROOT = join(__dirname, '..');
@@ -191,11 +195,9 @@ async function runOnLocalPlatform(config: PlatformConfig): Promise<void> {
     await predictCommand({ url: url!, region: LOCAL_REGION, signed: false, where: `${config.environment} (local)` }, { bytes: Buffer.from(body), source: 'the demo' }, { json: false }, stdout);
     say(`  actual delays (minutes): ${rows.map((r, i) => `[${i}] ${r.delay}`).join('  ')}`);
 
-    const store = s3RegistryStore(platform.s3, platform.buckets.artifacts);
-    const artifacts = s3ArtifactStore(platform.s3, platform.buckets.artifacts);
     for (const runId of runs) {
       const file = join(OUT, `report-${runId}.html`);
-      writeFileSync(file, renderRunReport({ ...(await readRunDocuments({ artifacts, registry: store }, runId)), generatedAt: new Date().toISOString() }));
+      writeFileSync(file, renderRunReport({ ...(await readRunDocuments(s3RunDocumentStores(platform.s3, platform.buckets.artifacts), runId)), generatedAt: new Date().toISOString() }));
       say(`report: ${relative(ROOT, file)}`);
     }
     say();
@@ -213,6 +215,7 @@ async function main(): Promise<void> {
   const dev = loadConfig({ env: 'dev' });
   await validateParquet(dev);
   await runOnLocalPlatform(dev);
+  await runMonitoringDemo(loadConfig({ env: 'prod' }), { out: OUT, root: ROOT, say, heading, stdout });
   heading('Done');
   say(`in ${((Date.now() - started) / 1000).toFixed(1)} s. Everything is under ${relative(ROOT, OUT)}/.`);
   say('Next: open a report in a browser; run your own file with: node bin/mlops.js local run <file> --env dev');

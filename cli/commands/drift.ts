@@ -23,7 +23,8 @@ import { configDriftColumns } from '../../lambda/core/monitoring/drift-reference
 import { localFileSource } from '../../lambda/core/validation/local-source';
 import type { DatasetSource } from '../../lambda/core/validation/validate-dataset';
 import type { DriftReport } from '../../lambda/core/monitoring/drift-check';
-import { ARTIFACT_PREFIX } from '../../lambda/core/layout';
+import type { QualityReport } from '../../lambda/core/monitoring/live-quality';
+import { ARTIFACT_PREFIX, DATA_PREFIX } from '../../lambda/core/layout';
 import { EXIT, UsageError } from '../errors';
 import { colour, type Output } from '../output';
 
@@ -120,23 +121,28 @@ function columnTable(result: DriftResult): string[] {
 /** How many of the newest reports `mlops drift --env` looks through for one with a verdict. */
 const REPORTS_LOOKED_AT = 200;
 
-/** Run `mlops drift --env NAME`: the environment's latest drift verdict; returns the exit code. */
-export async function driftStatusCommand(s3: S3Client, artifactBucket: string, config: Pick<PlatformConfig, 'name' | 'environment'>, options: DriftCommandOptions, output: Output): Promise<number> {
-  const prefix = `${ARTIFACT_PREFIX.monitoring}${config.name}/drift/reports/`;
+/** The newest of the (at most {@link REPORTS_LOOKED_AT} newest) reports under a prefix that has a verdict, and how many were read. */
+async function newestWithVerdict<T extends { readonly result?: unknown }>(s3: S3Client, artifactBucket: string, prefix: string): Promise<{ report?: T; keys: number; read: number }> {
   const keys = (await listObjects(s3, artifactBucket, prefix)).map((o) => o.key).sort();
-  const reports = s3RegistryStore(s3, artifactBucket);
-  let latest: DriftReport | undefined;
-  let checks = 0;
+  const store = s3RegistryStore(s3, artifactBucket);
+  let read = 0;
   for (const key of keys.slice(-REPORTS_LOOKED_AT).reverse()) {
-    const report = await reports.get<DriftReport>(key);
-    checks++;
-    if (report?.result) {
-      latest = report;
-      break;
-    }
+    const report = await store.get<T>(key);
+    read++;
+    if (report?.result) return { report, keys: keys.length, read };
   }
+  return { keys: keys.length, read };
+}
+
+/**
+ * Run `mlops drift --env NAME`: the environment's latest drift verdict, and in text its latest live-quality
+ * verdict (labels joined with captures); returns the exit code.
+ */
+export async function driftStatusCommand(s3: S3Client, artifactBucket: string, config: Pick<PlatformConfig, 'name' | 'environment'>, options: DriftCommandOptions, output: Output): Promise<number> {
+  const drift = await newestWithVerdict<DriftReport>(s3, artifactBucket, `${ARTIFACT_PREFIX.monitoring}${config.name}/drift/reports/`);
+  const latest = drift.report;
   if (!latest) {
-    output.err(`mlops: no drift verdict yet for ${config.name} (${config.environment}): ${keys.length === 0 ? 'the drift check has not run (level 3+, on monitoring.schedule)' : `the last ${checks} checks had too few captured rows (monitoring.minRows)`}`);
+    output.err(`mlops: no drift verdict yet for ${config.name} (${config.environment}): ${drift.keys === 0 ? 'the drift check has not run (level 3+, on monitoring.schedule)' : `the last ${drift.read} checks had too few captured rows (monitoring.minRows)`}`);
     return EXIT.failed;
   }
   if (options.json) {
@@ -145,5 +151,11 @@ export async function driftStatusCommand(s3: S3Client, artifactBucket: string, c
   }
   output.out(`${verdictLine(latest.result!)}  —  ${config.name} v${latest.modelVersion} (${config.environment}), ${latest.rows.toLocaleString('en-US')} captured rows from ${latest.window.from} to ${latest.window.to}`);
   for (const line of columnTable(latest.result!)) output.out(line);
+  const quality = (await newestWithVerdict<QualityReport>(s3, artifactBucket, `${ARTIFACT_PREFIX.monitoring}${config.name}/quality/reports/`)).report?.result;
+  output.out(
+    quality
+      ? `live quality: ${quality.metric} ${quality.value.toPrecision(4)} on ${quality.rows.toLocaleString('en-US')} labelled captured rows (${Object.entries(quality.byVersion).map(([v, q]) => `v${v} ${q.value.toPrecision(4)} on ${q.rows}`).join(', ')})`
+      : `live quality: no verdict yet (labels under ${DATA_PREFIX.labels} of the data bucket, joined with captured requests)`,
+  );
   return EXIT.ok;
 }

@@ -119,8 +119,24 @@ describe('mlops drift --env: the latest verdict of the environment (reports on s
     const text = output.stdout.join('\n').replace(/\u001b\[[0-9;]*m/g, '');
     expect(text).toMatch(/^dataset drift: 1 of 2 columns drifted \(share 0\.50, threshold 0\.5\)  —  flights v4 \(prod\), 2,400 captured rows from 2026-11-27T10:00:00\.000Z/);
     expect(text).toMatch(/\ndistance +wasserstein +0\.3100 +≥ 0\.1 +drift +0\.400 \(significant\)/);
+    expect(text).toMatch(/\nlive quality: no verdict yet \(labels under labels\/ of the data bucket/);
     const json = captureOutput();
     expect(await driftStatusCommand(s3.client, BUCKET, config, { json: true }, json)).toBe(0);
     expect(JSON.parse(json.stdout.join('\n'))).toMatchObject({ modelVersion: 4, rows: 2400, result: { datasetDrift: true } });
+  });
+
+  test('the latest live-quality verdict follows the drift table, per served version', async () => {
+    // Prepare: a verdict, then a newer check whose labels were too few.
+    const quality = (at: string, report: Record<string, unknown>) =>
+      s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `monitoring/flights/quality/reports/${at.replace(/[:.]/g, '-')}.json`, Body: JSON.stringify(report) }));
+    await quality('2026-11-27T11:00:00.000Z', { result: { metric: 'auc', value: 0.5477, rows: 20000, byVersion: { '1': { rows: 20000, value: 0.5477 } } } });
+    await quality('2026-11-27T12:00:00.000Z', { noVerdict: '3 labelled captured rows' });
+
+    // Act
+    const output = captureOutput();
+    expect(await driftStatusCommand(s3.client, BUCKET, config, {}, output)).toBe(0);
+
+    // Assess
+    expect(output.stdout.join('\n')).toMatch(/\nlive quality: auc 0\.5477 on 20,000 labelled captured rows \(v1 0\.5477 on 20000\)$/);
   });
 });

@@ -83,16 +83,29 @@ describe('the monitoring stack (level 3)', () => {
     for (const metric of ['RunsSucceeded', 'RunsFailed', 'ValidationFailures', 'DriftScore', 'DatasetDriftShare']) expect(body).toContain(metric);
   });
 
-  test('the drift check runs on monitoring.schedule with the thresholds from config, reading the registry and captures, writing only monitoring/<name>/', () => {
+  test('the drift check runs on monitoring.schedule with the thresholds from config, reading the registry, captures and labels, writing only monitoring/<name>/', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(30 minutes)', State: 'ENABLED' });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ PLATFORM_NAME: 'flights', ENVIRONMENT_NAME: 'level3', WINDOW_HOURS: '24', DATASET_DRIFT_SHARE: '0.4', COLUMN_DRIFT_THRESHOLD: '0.15', POWERTOOLS_SERVICE_NAME: 'drift' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          PLATFORM_NAME: 'flights',
+          ENVIRONMENT_NAME: 'level3',
+          WINDOW_HOURS: '24',
+          DATASET_DRIFT_SHARE: '0.4',
+          COLUMN_DRIFT_THRESHOLD: '0.15',
+          GATE_METRIC: 'rmse',
+          MIN_LABELLED_ROWS: '200',
+          DATA_BUCKET: Match.anyValue(),
+          POWERTOOLS_SERVICE_NAME: 'drift',
+        }),
+      },
       Tags: Match.arrayWith([{ Key: 'mlops:handler', Value: 'drift' }]),
     });
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }).Properties.PolicyDocument.Statement);
     const writes = statements.filter((st) => [st.Action].flat().includes('s3:PutObject')).map((st) => JSON.stringify(st.Resource));
     expect(writes).toHaveLength(1);
     expect(writes[0]).toMatch(/\/monitoring\/flights\/\*"/);
+    expect(objectGrants(template, 'DriftFunctionRole', 's3:GetObject').filter((r) => r.includes('DataBucket'))).toEqual([expect.stringMatching(/"\/labels\/\*"/)]);
   });
 
   test('cdk-nag finds nothing unacknowledged', () => {
@@ -116,6 +129,15 @@ test('scheduleInterval: rate expressions as given (within CloudWatch’s 1 minut
   expect(['rate(1 minute)', 'rate(15 minutes)', 'rate(2 hours)', 'rate(1 day)', 'rate(3 days)', 'cron(0 * * * ? *)'].map((e) => scheduleInterval(e).toSeconds())).toEqual([60, 900, 7200, 86400, 86400, 3600]);
 });
 
+/** Each object ARN (as JSON) a policy of the role `rolePrefix` grants `action` on: CDK merges statements, so resources are read one by one. */
+function objectGrants(template: Template, rolePrefix: string, action: string): string[] {
+  return Object.entries(template.findResources('AWS::IAM::Policy'))
+    .filter(([id]) => id.startsWith(rolePrefix))
+    .flatMap(([, p]) => (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }).Properties.PolicyDocument.Statement)
+    .filter((st) => [st.Action].flat().includes(action))
+    .flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r)));
+}
+
 describe('continuous training (level 4)', () => {
   const app = testApp();
   const [platform] = buildApp(app, [configAtLevel(4, { monitoring: { retrain: { cooldownHours: 12, maxPerWeek: 2, includeCapturedData: true } } })]);
@@ -128,7 +150,7 @@ describe('continuous training (level 4)', () => {
     expect(rule!.EventPattern!.resources).toHaveLength(1 + configDriftColumns(platform!.config).length);
     expect(JSON.stringify(rule!.EventPattern!.resources)).not.toMatch(/Endpoint(Errors|Latency)/);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ COOLDOWN_HOURS: '12', MAX_PER_WEEK: '2', PLATFORM_NAME: 'flights' }) },
+      Environment: { Variables: Match.objectLike({ COOLDOWN_HOURS: '12', MAX_PER_WEEK: '2', PLATFORM_NAME: 'flights', INCLUDE_CAPTURED_DATA: 'true', TARGET_COLUMN: 'delay' }) },
       Tags: Match.arrayWith([{ Key: 'mlops:handler', Value: 'retrain' }]),
     });
   });
@@ -138,6 +160,21 @@ describe('continuous training (level 4)', () => {
     const states = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('states:')));
     expect(states.flatMap((s) => [s.Action].flat()).sort()).toEqual(['states:ListExecutions', 'states:StartExecution']);
     for (const s of states) expect(JSON.stringify(s.Resource)).toMatch(/flights-level4-pipeline/);
+  });
+
+  test('the trigger reads the validated data and the labelled captures, and writes only retrain/ and its decisions (and the audit trail)', () => {
+    const writes = objectGrants(template, 'RetrainFunctionRole', 's3:PutObject');
+    expect(writes.map((w) => /"(\/[^"]*\*)"/.exec(w)![1]).sort()).toEqual(['/audit/*', '/monitoring/flights/retrain/*', '/retrain/*']);
+    expect(writes.find((w) => w.includes('"/retrain/*"'))).toMatch(/DataBucket/);
+    const reads = objectGrants(template, 'RetrainFunctionRole', 's3:GetObject');
+    expect(reads.map((r) => /"(\/[^"]*\*)"/.exec(r)![1]).sort()).toEqual(['/monitoring/flights/labelled/*', '/monitoring/flights/retrain/*', '/validated/*']);
+  });
+
+  test('without includeCapturedData the trigger cannot read the labelled captures', () => {
+    const [bare] = buildApp(testApp(), [configAtLevel(4, { monitoring: { retrain: { cooldownHours: 12, maxPerWeek: 2, includeCapturedData: false } } })]);
+    const t = Template.fromStack(bare!.monitoring!);
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ INCLUDE_CAPTURED_DATA: 'false' }) } });
+    expect(objectGrants(t, 'RetrainFunctionRole', 's3:GetObject').join()).not.toMatch(/labelled/);
   });
 
   test('level 3 has no retrain trigger', () => {

@@ -12,8 +12,8 @@ export const retrainEnvSchema = z.object({
   DATA_BUCKET: z.string().min(3),
   /** `monitoring.retrain.includeCapturedData`: add the captured rows labelled since that data was written. */
   INCLUDE_CAPTURED_DATA: z.enum(['true', 'false']).default('true'),
-  /** The column a label is the value of: `dataset.label.from` for a derived label, else `dataset.target`. */
-  TARGET_COLUMN: z.string().min(1),
+  /** The config's `dataset` section as JSON: the label column, the CSV delimiter, and the checks labelled captures must pass. */
+  DATASET_SCHEMA: z.string().min(2),
   /** The artifact bucket: retrain decisions under `monitoring/<name>/retrain/`, labelled captures under `monitoring/<name>/labelled/`. */
   ARTIFACT_BUCKET: z.string().min(3),
   /** The config's `name`. */

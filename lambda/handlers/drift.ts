@@ -53,8 +53,14 @@ function emit(report: DriftReport): void {
  */
 async function checkQuality(champion: number, now: Date): Promise<QualityCheckResult> {
   const name = env.PLATFORM_NAME;
-  const state = await store.get<QualityState>(qualityStateKey(name));
-  const read = await readNewLabels(s3Client(), env.DATA_BUCKET, state, new Date(now.getTime() - env.WINDOW_HOURS * 3_600_000));
+  let state = await store.get<QualityState>(qualityStateKey(name));
+  const since = new Date(now.getTime() - env.WINDOW_HOURS * 3_600_000);
+  if (!state) {
+    // The first check pins where labels start, so labels pending below minLabelledRows are never aged out.
+    state = { labelsCheckedUntil: since.toISOString(), judgedKeys: [] };
+    await store.put(qualityStateKey(name), state);
+  }
+  const read = await readNewLabels(s3Client(), env.DATA_BUCKET, state, since);
   if (read.objects.length === 0) return { checked: false, reason: `no labels uploaded under s3://${env.DATA_BUCKET}/${DATA_PREFIX.labels} since the last verdict` };
   const spec = await store.get<TransformSpec>(versionKey(name, champion, 'transform-spec.json'));
   if (!spec) return { checked: false, reason: `champion v${champion} has no transform-spec.json` };
@@ -88,7 +94,7 @@ async function checkQuality(champion: number, now: Date): Promise<QualityCheckRe
     metrics.addMetric(MONITORING_METRICS.liveQuality, MetricUnit.NoUnit, report.result.value);
     metrics.addMetric(MONITORING_METRICS.labelledRows, MetricUnit.Count, report.result.rows);
     metrics.publishStoredMetrics();
-    await store.put(qualityStateKey(name), qualityStateAfter(read.objects)!);
+    await store.put(qualityStateKey(name), qualityStateAfter({ previous: state, since, listed: read.listed, judged: read.objects, listedAt: read.listedAt }));
     await audit({
       kind: 'quality',
       decision: 'measured',

@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { s3Client } from '../aws/clients';
 import { listDatasetParts, partFolderOf } from '../aws/dataset-parts';
 import { s3ArtifactStore } from '../aws/s3-artifact-store';
+import { DATA_PREFIX } from '../core/layout';
 import { stageStarted } from '../core/runs/run-record';
 import { updateRun } from '../core/runs/run-store';
 import type { PartRef } from '../core/validation/dataset-parts';
@@ -34,6 +35,9 @@ export async function handler(event: unknown): Promise<ListPartsResult> {
   const input = parsePipelineEvent(listPartsEventSchema, event, 'list-parts');
   if (input.bucket !== env.DATA_BUCKET) {
     throw new InvalidPipelineEventError(`list-parts reads only the data bucket ${env.DATA_BUCKET}, got ${input.bucket}`);
+  }
+  if (input.parts.prefix.startsWith(DATA_PREFIX.retrain) && input.trigger !== 'drift') {
+    throw new InvalidPipelineEventError(`list-parts: ${input.parts.prefix} is a retrain's assembled dataset; only a retrain (trigger drift) runs on it, got trigger ${input.trigger}`);
   }
   const client = s3Client();
   const folder = partFolderOf(input);

@@ -16,17 +16,23 @@ import { s3RegistryStore } from '../aws/s3-registry-store';
 import { copyObject, listObjects, putJson } from '../aws/s3-store';
 import { DATA_PREFIX } from '../core/layout';
 import { labelledPrefix, parseLabelledLines, type LabelledRow } from '../core/monitoring/live-quality';
-import { csvHeader, isValidatedDataKey, labelledAfterKey, labelledCsv, retrainFolder, retrainParts, validatedRunFolder } from '../core/retrain/retrain-data';
+import { admitLabelledRows, csvHeader, isValidatedDataKey, labelColumn, labelledAfterKey, labelledCsv, retrainFolder, retrainFolderOf, retrainParts, validatedRunFolder, type RetrainManifest } from '../core/retrain/retrain-data';
+import { parseDatasetSchema } from '../core/validation/dataset-schema';
 import { decideRetrain, retrainPrefix, retrainRecordKey, type RetrainRecord } from '../core/retrain/retrain-decision';
 import { retrainEnvSchema } from '../env/retrain-env';
 
 const env = retrainEnvSchema.parse(process.env);
 const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
 const store = s3RegistryStore(s3Client(), env.ARTIFACT_BUCKET);
+/** The data bucket as a JSON store: manifests and claims under `retrain/` (a claim is written only if absent). */
+const dataStore = s3RegistryStore(s3Client(), env.DATA_BUCKET);
+const dataset = parseDatasetSchema(env.DATASET_SCHEMA);
 const audit = auditRecorder({ enabled: env.GOVERNANCE === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
 
 /** The fields of the alarm event the trigger reads. */
 const alarmEventSchema = z.object({
+  /** EventBridge's event id: the same on each retry of one delivery. */
+  id: z.string().optional(),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   detail: z.object({ alarmName: z.string().min(1), state: z.object({ value: z.string(), reason: z.string().optional() }) }),
 });
@@ -50,9 +56,9 @@ async function newestValidated(): Promise<{ keys: string[]; at: Date } | undefin
   return { keys, at: new Date(at) };
 }
 
-/** Captured rows labelled after `after` (kept by the live-quality check), oldest first. */
-async function labelledSince(after: Date): Promise<LabelledRow[]> {
-  const listed = await listObjects(s3Client(), env.ARTIFACT_BUCKET, labelledPrefix(env.PLATFORM_NAME), { startAfter: labelledAfterKey(env.PLATFORM_NAME, after) });
+/** Captured rows kept by the live-quality check after the `startAfter` key, oldest first, and the last key read. */
+async function labelledAfter(startAfter: string): Promise<{ rows: LabelledRow[]; lastKey?: string }> {
+  const listed = await listObjects(s3Client(), env.ARTIFACT_BUCKET, labelledPrefix(env.PLATFORM_NAME), { startAfter });
   const rows: LabelledRow[] = [];
   for (const o of listed) {
     const text = await (await s3Client().send(new GetObjectCommand({ Bucket: env.ARTIFACT_BUCKET, Key: o.key }))).Body!.transformToString();
@@ -60,13 +66,23 @@ async function labelledSince(after: Date): Promise<LabelledRow[]> {
     for (const p of parsed.problems) logger.warn('labelled row skipped', { ...p });
     rows.push(...parsed.rows);
   }
-  return rows;
+  return { rows, ...(listed.length > 0 ? { lastKey: listed.at(-1)!.key } : {}) };
+}
+
+/** Where the labelled rows not in the newest validated data start: its retrain manifest's mark, or the data's time. */
+async function labelledStart(validated: { keys: string[]; at: Date }): Promise<string> {
+  const folder = retrainFolderOf(validated.keys);
+  if (folder) {
+    const manifest = await dataStore.get<Partial<RetrainManifest>>(`${folder}_manifest.json`).catch(() => undefined);
+    if (typeof manifest?.labelledAfter === 'string') return manifest.labelledAfter;
+  }
+  return labelledAfterKey(env.PLATFORM_NAME, validated.at);
 }
 
 /** The header of a CSV object (its first 64 KiB), or undefined. */
 async function headerOf(key: string): Promise<string[] | undefined> {
   const head = await s3Client().send(new GetObjectCommand({ Bucket: env.DATA_BUCKET, Key: key, Range: 'bytes=0-65535' }));
-  return csvHeader(await head.Body!.transformToString());
+  return csvHeader(await head.Body!.transformToString(), dataset.delimiter);
 }
 
 /** What a retrain runs on: the pipeline input's data fields, and what the record says about it. */
@@ -77,32 +93,45 @@ interface TrainingData {
 
 /**
  * Pick the training data: the newest validated data, plus (with `includeCapturedData`) the captured rows
- * labelled since it was written, assembled as a part folder under `retrain/<runId>/`.
+ * labelled since it was written that the dataset's schema admits, assembled as a part folder under
+ * `retrain/<runId>/`. Undefined when another trigger of the same episode claimed the folder first.
  */
-async function trainingData(runId: string, validated: { keys: string[]; at: Date }): Promise<TrainingData> {
-  const labelled = env.INCLUDE_CAPTURED_DATA === 'true' ? await labelledSince(validated.at) : [];
+async function trainingData(runId: string, validated: { keys: string[]; at: Date }, eventId: string, now: Date): Promise<TrainingData | undefined> {
+  const target = labelColumn(dataset);
+  const labelled = env.INCLUDE_CAPTURED_DATA === 'true' ? await labelledAfter(await labelledStart(validated)) : { rows: [] };
   let header: string[] | undefined;
-  let leftOut = '';
-  if (labelled.length > 0) {
+  let notes = '';
+  let rows: LabelledRow[] = [];
+  if (labelled.rows.length > 0) {
     header = validated.keys.every((k) => k.toLowerCase().endsWith('.csv')) ? await headerOf(validated.keys[0]!) : undefined;
-    if (!header) leftOut = `; ${labelled.length} labelled captured rows left out: the validated data is not CSV, and a dataset's parts share one format`;
-    else if (!header.includes(env.TARGET_COLUMN)) {
-      leftOut = `; ${labelled.length} labelled captured rows left out: the validated CSV has no ${env.TARGET_COLUMN} column`;
+    if (!header) notes = `; ${labelled.rows.length} labelled captured rows left out: the validated data is not CSV, and a dataset's parts share one format`;
+    else if (!header.includes(target)) {
+      notes = `; ${labelled.rows.length} labelled captured rows left out: the validated CSV has no ${target} column`;
       header = undefined;
+    } else {
+      const admitted = admitLabelledRows(labelled.rows, dataset);
+      rows = admitted.kept;
+      if (admitted.leftOut > 0) notes = `; ${admitted.leftOut} labelled captured rows outside the dataset's schema left out (${admitted.reasons.join('; ')})`;
+      if (rows.length === 0) header = undefined;
     }
   }
   const where = `s3://${env.DATA_BUCKET}/${validated.keys.length === 1 ? validated.keys[0]! : validatedRunFolder(validated.keys[0]!)!}`;
-  if (!header && validated.keys.length === 1) return { input: { key: validated.keys[0]! }, description: `${where}${leftOut}` };
+  if (!header && validated.keys.length === 1) return { input: { key: validated.keys[0]! }, description: `${where}${notes}` };
   const plan = retrainParts(runId, validated.keys, header !== undefined);
+  // The alarms of one episode fire together: the first trigger claims the folder (a retry of the same event keeps its claim).
+  const claim = { eventId, at: now.toISOString() };
+  if (!(await dataStore.putIfAbsent(plan.claim, claim)) && (await dataStore.get<typeof claim>(plan.claim))?.eventId !== eventId) return undefined;
   for (const c of plan.copies) await copyObject(s3Client(), { bucket: env.DATA_BUCKET, key: c.from }, { bucket: env.DATA_BUCKET, key: c.to });
   if (plan.captured && header) {
-    await s3Client().send(new PutObjectCommand({ Bucket: env.DATA_BUCKET, Key: plan.captured, Body: labelledCsv(labelled, header, env.TARGET_COLUMN), ContentType: 'text/csv' }));
+    await s3Client().send(new PutObjectCommand({ Bucket: env.DATA_BUCKET, Key: plan.captured, Body: labelledCsv(rows, header, target, dataset.delimiter), ContentType: 'text/csv' }));
   }
-  await putJson(s3Client(), env.DATA_BUCKET, plan.manifest, { parts: plan.names });
+  // Labelled rows this dataset did not take start after the last one it read (or now, when it read none).
+  const manifest: RetrainManifest = { parts: plan.names, labelledAfter: labelled.lastKey ?? labelledAfterKey(env.PLATFORM_NAME, now) };
+  await putJson(s3Client(), env.DATA_BUCKET, plan.manifest, manifest);
   const folder = retrainFolder(runId);
   return {
     input: { key: plan.manifest, parts: { prefix: folder, marker: '_manifest.json' } },
-    description: `s3://${env.DATA_BUCKET}/${folder} (${where}${plan.captured ? ` + ${labelled.length} labelled captured rows` : ''})${leftOut}`,
+    description: `s3://${env.DATA_BUCKET}/${folder} (${where}${plan.captured ? ` + ${rows.length} labelled captured rows` : ''})${notes}`,
   };
 }
 
@@ -142,15 +171,17 @@ export async function handler(event: unknown): Promise<RetrainResult> {
       const periodMs = Math.max(1, env.COOLDOWN_HOURS) * 3_600_000;
       const period = new Date(Math.floor(now.getTime() / periodMs) * periodMs).toISOString().replace(/[-:.TZ]/g, '').slice(0, 12);
       const runId = `run-${env.PLATFORM_NAME}-drift-${period}-${createHash('sha256').update(validated.keys.join('\n')).digest('hex').slice(0, 6)}`;
-      // Concurrent triggers of one episode may each assemble the same folder (same name, same content); the
-      // execution name lets only one run start.
-      const data = await trainingData(runId, validated);
-      try {
-        await sfnClient().send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name: runId, input: JSON.stringify({ runId, bucket: env.DATA_BUCKET, ...data.input, trigger: 'drift' }) }));
-        record = { at: now.toISOString(), decision: 'started', rule: 'started', reason: `${verdict.reason}; retraining on ${data.description}`, alarm: alarm.name, runId };
-      } catch (error) {
-        if (!(error instanceof ExecutionAlreadyExists)) throw error;
-        record = { at: now.toISOString(), decision: 'skipped', rule: 'running', reason: `another alarm of the same drift episode already started ${runId}`, alarm: alarm.name, runId };
+      const data = await trainingData(runId, validated, parsed.data.id ?? `${alarm.name}@${now.toISOString()}`, now);
+      if (!data) {
+        record = { at: now.toISOString(), decision: 'skipped', rule: 'running', reason: `another alarm of the same drift episode already claimed ${runId}`, alarm: alarm.name, runId };
+      } else {
+        try {
+          await sfnClient().send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name: runId, input: JSON.stringify({ runId, bucket: env.DATA_BUCKET, ...data.input, trigger: 'drift' }) }));
+          record = { at: now.toISOString(), decision: 'started', rule: 'started', reason: `${verdict.reason}; retraining on ${data.description}`, alarm: alarm.name, runId };
+        } catch (error) {
+          if (!(error instanceof ExecutionAlreadyExists)) throw error;
+          record = { at: now.toISOString(), decision: 'skipped', rule: 'running', reason: `another alarm of the same drift episode already started ${runId}`, alarm: alarm.name, runId };
+        }
       }
     }
   }

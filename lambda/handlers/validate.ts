@@ -39,7 +39,8 @@ async function auditVerdict(runId: string, dataKey: string, result: Pick<Validat
 /**
  * The event: the run and the object to validate (the pipeline's input). The bucket defaults to the data
  * bucket, and the key must be an upload — or, for a retrain (trigger `drift`, level 4), data that passed
- * validation before (`validated/…`), which is checked again against today's schema.
+ * validation before (`validated/…`) or the dataset a retrain assembled (`retrain/…`), checked again
+ * against today's schema.
  */
 export const validateEventSchema = runInputSchema
   .extend({
@@ -48,11 +49,11 @@ export const validateEventSchema = runInputSchema
   })
   .superRefine((event, ctx) => {
     const under = (prefix: string): boolean => event.key.startsWith(prefix) && event.key.length > prefix.length;
-    if (under(DATA_PREFIX.incoming) || (event.trigger === 'drift' && under(DATA_PREFIX.validated))) return;
+    if (under(DATA_PREFIX.incoming) || (event.trigger === 'drift' && (under(DATA_PREFIX.validated) || under(DATA_PREFIX.retrain)))) return;
     ctx.addIssue({
       code: 'custom',
       path: ['key'],
-      message: `a key under ${DATA_PREFIX.incoming} (uploads are validated from there)${event.trigger === 'drift' ? ` or ${DATA_PREFIX.validated} (a retrain)` : ''}`,
+      message: `a key under ${DATA_PREFIX.incoming} (uploads are validated from there)${event.trigger === 'drift' ? ` or ${DATA_PREFIX.validated} or ${DATA_PREFIX.retrain} (a retrain)` : ''}`,
     });
   });
 

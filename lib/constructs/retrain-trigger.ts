@@ -60,7 +60,7 @@ export class RetrainTrigger extends Construct {
         STATE_MACHINE_ARN: props.pipeline.stateMachineArn,
         DATA_BUCKET: props.dataBucket.bucketName,
         INCLUDE_CAPTURED_DATA: retrain.includeCapturedData ? 'true' : 'false',
-        TARGET_COLUMN: config.dataset.label?.from ?? config.dataset.target,
+        DATASET_SCHEMA: JSON.stringify(config.dataset),
         ARTIFACT_BUCKET: props.artifactBucket.bucketName,
         PLATFORM_NAME: config.name,
         ENVIRONMENT_NAME: config.environment,
@@ -78,6 +78,7 @@ export class RetrainTrigger extends Construct {
     props.pipeline.grantStartExecution(this.trigger.function);
     this.trigger.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'SeeRunningRuns', actions: ['states:ListExecutions'], resources: [props.pipeline.stateMachineArn] }));
     this.trigger.grantReadObjects(props.dataBucket, DATA_PREFIX.validated);
+    this.trigger.grantReadObjects(props.dataBucket, DATA_PREFIX.retrain);
     this.trigger.grantWriteObjects(props.dataBucket, DATA_PREFIX.retrain);
     if (retrain.includeCapturedData) this.trigger.grantReadObjects(props.artifactBucket, labelledPrefix(config.name));
     const decisions = retrainPrefix(config.name);

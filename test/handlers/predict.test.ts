@@ -149,7 +149,7 @@ describe('answers', () => {
     expect(result.statusCode).toBe(200);
     expect(result.headers).toMatchObject({ 'content-type': 'application/json', 'x-request-id': 'single-1', 'x-model-version': '1' });
     const body = JSON.parse(result.body) as { predictions: number[]; modelVersion: number; requestId: string };
-    expect(body).toEqual({ requestId: 'single-1', modelVersion: 1, predictions: [expect.any(Number)] });
+    expect(body).toEqual({ requestId: 'single-1', at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), modelVersion: 1, predictions: [expect.any(Number)] });
   });
 
   test('a batch answers each record as it would alone, in order', async () => {

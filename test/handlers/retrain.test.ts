@@ -10,6 +10,7 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import { loadConfig } from '../../config/load';
 import { s3Client } from '../../lambda/aws/clients';
 import { labelledLines, labelledRowsKey, type LabelledRow } from '../../lambda/core/monitoring/live-quality';
 import { flights, flightsCsv } from '../helpers/flights';
@@ -35,7 +36,7 @@ beforeAll(async () => {
     COOLDOWN_HOURS: '0',
     MAX_PER_WEEK: '100',
     INCLUDE_CAPTURED_DATA: 'true',
-    TARGET_COLUMN: 'delay',
+    DATASET_SCHEMA: JSON.stringify(loadConfig({ env: 'prod' }).dataset),
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
   retrain = await import('../../lambda/handlers/retrain');
@@ -91,7 +92,9 @@ test('a newer part-folder run and labels kept after it: every part copied, the l
   await put(DATA, 'validated/run-b/q1/part-1.csv', flightsCsv(flights(40).slice(20)));
   await put(DATA, 'validated/run-b/q1/_SUCCESS', '');
   await wait(1100);
-  await put(ARTIFACTS, labelledRowsKey('flights', new Date().toISOString()), `${labelledLines(labelled(5, (i) => 100 + i))}not a row\n`);
+  const outOfRange = { ...labelled(1, () => 9)[0]!, requestId: 'far', record: { ...labelled(1, () => 9)[0]!.record, distance: 7000 } };
+  const keptKey = labelledRowsKey('flights', new Date().toISOString());
+  await put(ARTIFACTS, keptKey, `${labelledLines([...labelled(5, (i) => 100 + i), outOfRange])}not a row\n`);
 
   // Act
   const result = await retrain.handler(alarm('flights-prod-drift-origin'));
@@ -100,8 +103,11 @@ test('a newer part-folder run and labels kept after it: every part copied, the l
   const input = started();
   const folder = `retrain/${result.runId!}/`;
   expect(input).toEqual({ runId: result.runId, bucket: DATA, key: `${folder}_manifest.json`, parts: { prefix: folder, marker: '_manifest.json' }, trigger: 'drift' });
-  expect(result.reason).toMatch(/retraining on s3:\/\/retrain-data-test\/retrain\/run-flights-drift-\d{12}-[0-9a-f]{6}\/ \(s3:\/\/retrain-data-test\/validated\/run-b\/ \+ 5 labelled captured rows\)$/);
-  expect(JSON.parse(await text(DATA, `${folder}_manifest.json`))).toEqual({ parts: ['part-00000-part-0.csv', 'part-00001-part-1.csv', 'part-00002-captured.csv'] });
+  expect(result.reason).toMatch(
+    /retraining on s3:\/\/retrain-data-test\/retrain\/run-flights-drift-\d{12}-[0-9a-f]{6}\/ \(s3:\/\/retrain-data-test\/validated\/run-b\/ \+ 5 labelled captured rows\); 1 labelled captured rows outside the dataset's schema left out \(request far: distance 7000 is outside \[1, 6000\]\)$/,
+  );
+  // The manifest names the parts and where the labelled rows this dataset did not take start.
+  expect(JSON.parse(await text(DATA, `${folder}_manifest.json`))).toEqual({ parts: ['part-00000-part-0.csv', 'part-00001-part-1.csv', 'part-00002-captured.csv'], labelledAfter: keptKey });
   expect(await text(DATA, `${folder}part-00001-part-1.csv`)).toBe(flightsCsv(flights(40).slice(20)));
   // The captured part: the validated header, the labels as delays, only the rows kept after the data.
   const captured = (await text(DATA, `${folder}part-00002-captured.csv`)).trim().split('\n');
@@ -109,6 +115,26 @@ test('a newer part-folder run and labels kept after it: every part copied, the l
   expect(captured.slice(1).map((l) => Number(l.split(',')[1]))).toEqual([100, 101, 102, 103, 104]);
   expect(captured[1]).toBe(`${flights(1)[0]!.date.replaceAll('/', '-').replace(' ', 'T')},100,${flights(1)[0]!.distance},${flights(1)[0]!.origin},${flights(1)[0]!.destination}`);
   expect((await listKeys(s3.client, DATA, folder)).filter((k) => k.endsWith('_SUCCESS'))).toEqual([]);
+});
+
+test("after a retrain's dataset was validated, the next retrain takes only the labelled rows its manifest did not", async () => {
+  // Prepare: a retrain's folder with its manifest (labels taken through `taken`), validated by its run;
+  // then one labelled batch that the mark leaves out (written before it) and one after it.
+  const taken = labelledRowsKey('flights', '2026-11-27T09:00:00.000Z');
+  await put(DATA, 'retrain/run-flights-drift-202611270000-aaaaaa/_manifest.json', JSON.stringify({ parts: ['part-00000-a.csv'], labelledAfter: taken }));
+  await wait(1100);
+  await put(DATA, 'validated/run-d/retrain/run-flights-drift-202611270000-aaaaaa/part-00000-a.csv', flightsCsv(flights(30)));
+  await wait(1100);
+  await put(ARTIFACTS, labelledRowsKey('flights', '2026-11-27T08:00:00.000Z'), labelledLines(labelled(4, () => 1)));
+  await put(ARTIFACTS, labelledRowsKey('flights', '2026-11-27T09:30:00.000Z'), labelledLines(labelled(2, () => 55)));
+
+  // Act
+  const result = await retrain.handler(alarm('flights-prod-dataset-drift'));
+
+  // Assess: the rows after the mark (and the test before's, later still) — not the 4 before it.
+  const captured = (await text(DATA, `retrain/${result.runId!}/part-00001-captured.csv`)).trim().split('\n').slice(1);
+  expect(captured.filter((l) => l.split(',')[1] === '1')).toHaveLength(0);
+  expect(captured.filter((l) => l.split(',')[1] === '55')).toHaveLength(2);
 });
 
 test('Parquet validated data and labelled rows: the labels are left out, and the record says why', async () => {

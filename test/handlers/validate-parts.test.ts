@@ -192,6 +192,7 @@ describe('bad events', () => {
     ['no parts', { runId: 'r', bucket: DATA_BUCKET, key: 'incoming/a/_SUCCESS' }, /list-parts event is invalid: parts: /],
     ['a prefix outside incoming/', { ...partsEvent('r', 'incoming/a/', '_SUCCESS'), parts: { prefix: 'validated/a/', marker: '_SUCCESS' } }, /parts\.prefix: a folder under incoming\//],
     ['an unknown marker', { ...partsEvent('r', 'incoming/a/', '_SUCCESS'), parts: { prefix: 'incoming/a/', marker: 'DONE' } }, /parts\.marker/],
+    ["a retrain's folder without trigger drift", { ...partsEvent('r', 'retrain/run-x/', '_manifest.json') }, /retrain\/run-x\/ is a retrain's assembled dataset; only a retrain \(trigger drift\) runs on it, got trigger upload/],
     ['another bucket', { ...partsEvent('r', 'incoming/a/', '_SUCCESS'), bucket: ARTIFACT_BUCKET }, /list-parts reads only the data bucket/],
   ])('%s is an InvalidPipelineEventError', async (_label, event, message) => {
     const call = listParts.handler(event);

@@ -150,7 +150,7 @@ describe('continuous training (level 4)', () => {
     expect(rule!.EventPattern!.resources).toHaveLength(1 + configDriftColumns(platform!.config).length);
     expect(JSON.stringify(rule!.EventPattern!.resources)).not.toMatch(/Endpoint(Errors|Latency)/);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ COOLDOWN_HOURS: '12', MAX_PER_WEEK: '2', PLATFORM_NAME: 'flights', INCLUDE_CAPTURED_DATA: 'true', TARGET_COLUMN: 'delay' }) },
+      Environment: { Variables: Match.objectLike({ COOLDOWN_HOURS: '12', MAX_PER_WEEK: '2', PLATFORM_NAME: 'flights', INCLUDE_CAPTURED_DATA: 'true', DATASET_SCHEMA: JSON.stringify(platform!.config.dataset) }) },
       Tags: Match.arrayWith([{ Key: 'mlops:handler', Value: 'retrain' }]),
     });
   });
@@ -162,12 +162,12 @@ describe('continuous training (level 4)', () => {
     for (const s of states) expect(JSON.stringify(s.Resource)).toMatch(/flights-level4-pipeline/);
   });
 
-  test('the trigger reads the validated data and the labelled captures, and writes only retrain/ and its decisions (and the audit trail)', () => {
+  test('the trigger reads the validated data, the labelled captures and retrain/ (manifests, claims), and writes only retrain/ and its decisions (and the audit trail)', () => {
     const writes = objectGrants(template, 'RetrainFunctionRole', 's3:PutObject');
     expect(writes.map((w) => /"(\/[^"]*\*)"/.exec(w)![1]).sort()).toEqual(['/audit/*', '/monitoring/flights/retrain/*', '/retrain/*']);
     expect(writes.find((w) => w.includes('"/retrain/*"'))).toMatch(/DataBucket/);
     const reads = objectGrants(template, 'RetrainFunctionRole', 's3:GetObject');
-    expect(reads.map((r) => /"(\/[^"]*\*)"/.exec(r)![1]).sort()).toEqual(['/monitoring/flights/labelled/*', '/monitoring/flights/retrain/*', '/validated/*']);
+    expect(reads.map((r) => /"(\/[^"]*\*)"/.exec(r)![1]).sort()).toEqual(['/monitoring/flights/labelled/*', '/monitoring/flights/retrain/*', '/retrain/*', '/validated/*']);
   });
 
   test('without includeCapturedData the trigger cannot read the labelled captures', () => {

@@ -218,20 +218,43 @@ export interface QualityReport {
   readonly noVerdict?: string;
 }
 
-/** What the last quality verdict left for the next check. */
+/** Where the next live-quality check starts reading labels objects. */
 export interface QualityState {
-  /** ISO last-modified time of the newest labels object judged. */
+  /** ISO time: objects last modified at or after it may still be unjudged. */
   readonly labelsCheckedUntil: string;
-  /** The objects judged that carry exactly that time (S3 times have whole seconds). */
-  readonly keysAtLast?: readonly string[];
+  /** The objects at or after that time that were already judged. */
+  readonly judgedKeys?: readonly string[];
 }
 
-/** The state after a verdict on these labels objects: the newest one's time, and the keys stamped with it. */
-export function qualityStateAfter(objects: ReadonlyArray<{ readonly key: string; readonly lastModified: Date }>): QualityState | undefined {
-  const last = objects.at(-1);
-  if (!last) return undefined;
-  const t = last.lastModified.getTime();
-  return { labelsCheckedUntil: last.lastModified.toISOString(), keysAtLast: objects.filter((o) => o.lastModified.getTime() === t).map((o) => o.key) };
+/**
+ * How far back from a listing the mark stays: S3 stamps an object with the time its upload began, so a
+ * large labels file still uploading during a check appears later with an earlier time than files judged then.
+ */
+export const LABELS_SETTLE_MS = 15 * 60_000;
+
+/** A listed labels object. */
+export interface LabelsObject {
+  readonly key: string;
+  readonly lastModified: Date;
+}
+
+/** Whether a listed labels object is still to be judged under `state` (no state: everything since `since`). */
+export function isUnjudged(o: LabelsObject, state: QualityState | undefined, since: Date): boolean {
+  const mark = state ? Date.parse(state.labelsCheckedUntil) : since.getTime();
+  return o.lastModified.getTime() >= mark && !(state?.judgedKeys ?? []).includes(o.key);
+}
+
+/**
+ * The state after a verdict on `judged`: the mark moves to the newest judged object's time, but no closer
+ * than {@link LABELS_SETTLE_MS} to the listing (and never back); the objects at or after it that were judged,
+ * now or before, are remembered.
+ */
+export function qualityStateAfter(input: { readonly previous?: QualityState; readonly since: Date; readonly listed: readonly LabelsObject[]; readonly judged: readonly LabelsObject[]; readonly listedAt: Date }): QualityState {
+  const previousMark = input.previous ? Date.parse(input.previous.labelsCheckedUntil) : input.since.getTime();
+  const newest = Math.max(previousMark, ...input.judged.map((o) => o.lastModified.getTime()));
+  const mark = Math.max(previousMark, Math.min(newest, input.listedAt.getTime() - LABELS_SETTLE_MS));
+  const judged = new Set([...(input.previous?.judgedKeys ?? []), ...input.judged.map((o) => o.key)]);
+  return { labelsCheckedUntil: new Date(mark).toISOString(), judgedKeys: input.listed.filter((o) => o.lastModified.getTime() >= mark && judged.has(o.key)).map((o) => o.key) };
 }
 
 /** One quality check as a pure step: join, then a verdict once enough rows joined. */

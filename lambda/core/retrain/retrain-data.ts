@@ -6,14 +6,23 @@
  *
  * `retrain/<runId>/part-00000-<name>` … (copies of the validated files), `part-<n>-captured.csv` (the labelled
  * captures, in the validated CSV's column order, the target column filled from the labels), and
- * `_manifest.json` last, naming the parts in order.
+ * `_manifest.json` last, naming the parts in order and where the labelled rows it did not take start. The
+ * labelled rows a retrain takes are those not in the newest validated data: after that data was written for
+ * an upload, after its manifest's `labelledAfter` for a retrain's dataset — so no row is lost between two
+ * retrains or taken twice, and a retrain whose validation failed leaves its rows to the next.
+ * Captured rows the dataset's schema would fail (a value out of range, a code the regex refuses) are left out
+ * and counted, so one bad request cannot fail every retrain. Concurrent triggers of one episode claim the
+ * folder (`_claim.json`, written only if absent) before assembling it.
  *
  * A part folder's parts must share one format and header, so the captured rows join only CSV data; for
  * other formats the retrain uses the validated data alone and says why. Plain cases need no folder: one
  * validated file and no labelled rows is retrained on in place.
  */
+import type { DatasetConfig } from '../../../config/schema';
 import { ARTIFACT_PREFIX, DATA_PREFIX } from '../layout';
 import type { LabelledRow } from '../monitoring/live-quality';
+import { cellViolation } from '../validation/cell-check';
+import { CsvParser } from '../validation/csv-parser';
 import { baseName, isDataFileName } from '../validation/dataset-parts';
 
 /** The folder a retrain's dataset is assembled in. */
@@ -33,60 +42,99 @@ export function isValidatedDataKey(folder: string, key: string): boolean {
   return key.startsWith(folder) && key.length > folder.length && key.slice(folder.length).split('/').every(isDataFileName);
 }
 
+/** The manifest a retrain writes: the parts, and where the next retrain's labelled rows start. */
+export interface RetrainManifest {
+  readonly parts: readonly string[];
+  /** The `startAfter` key of the labelled rows not in this dataset (the last one it took, or the moment it was assembled). */
+  readonly labelledAfter: string;
+}
+
+/**
+ * The retrain folder (`retrain/<id>/`) a validated run's files came from, when that run validated a retrain's
+ * assembled dataset (its copies sit under `validated/<run>/retrain/<id>/`); undefined for an upload.
+ */
+export function retrainFolderOf(validatedKeys: readonly string[]): string | undefined {
+  for (const key of validatedKeys) {
+    const folder = validatedRunFolder(key);
+    const rest = folder ? key.slice(folder.length) : '';
+    const match = new RegExp(`^${DATA_PREFIX.retrain}([^/]+)/`).exec(rest);
+    if (match) return `${DATA_PREFIX.retrain}${match[1]}/`;
+  }
+  return undefined;
+}
+
 /** Labelled rows kept after this instant: the `startAfter` key for listing `monitoring/<name>/labelled/`. */
 export function labelledAfterKey(name: string, after: Date): string {
   return `${ARTIFACT_PREFIX.monitoring}${name}/labelled/${after.toISOString().replace(/[:.]/g, '-')}`;
 }
 
-/** One CSV field: quoted when it holds a comma, quote, or line break (RFC 4180). */
-function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+/** The column a label is the value of: the derived label's source column, else the target. */
+export function labelColumn(dataset: Pick<DatasetConfig, 'label' | 'target'>): string {
+  return dataset.label?.from ?? dataset.target;
 }
 
-/** The header of a CSV's first line (RFC 4180 quoting), or undefined when the text has no complete line. */
-export function csvHeader(text: string): string[] | undefined {
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i]!;
-    if (quoted) {
-      if (c === '"' && body[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      fields.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      fields.push(field);
-      return fields;
-    } else field += c;
+/**
+ * The labelled rows the dataset's schema admits, each cell checked as the validate stage checks a column
+ * (the label as the label column's value); a row failing any check is left out, with the first reasons — so
+ * one bad captured value cannot fail every retrain's validation.
+ */
+export function admitLabelledRows(rows: readonly LabelledRow[], dataset: Pick<DatasetConfig, 'columns' | 'label' | 'target'>): { kept: LabelledRow[]; leftOut: number; reasons: string[] } {
+  const target = labelColumn(dataset);
+  const kept: LabelledRow[] = [];
+  const reasons: string[] = [];
+  let leftOut = 0;
+  for (const row of rows) {
+    let why: string | undefined;
+    for (const [column, spec] of Object.entries(dataset.columns)) {
+      const problem = cellViolation(spec, column === target ? row.label : row.record[column]);
+      if (problem) {
+        why = `request ${row.requestId}: ${column} ${problem}`;
+        break;
+      }
+    }
+    if (why === undefined) kept.push(row);
+    else {
+      leftOut++;
+      if (reasons.length < 3) reasons.push(why);
+    }
   }
-  return undefined;
+  return { kept, leftOut, reasons };
+}
+
+/** One CSV field: quoted when it holds the delimiter, a quote, or a line break (RFC 4180). */
+function csvField(value: unknown, delimiter: string): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return text.includes(delimiter) || /["\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** The header of a CSV's first line (the validate stage's parser, `delimiter` between fields), or undefined when the text has no complete line. */
+export function csvHeader(text: string, delimiter = ','): string[] | undefined {
+  let header: string[] | undefined;
+  const parser = new CsvParser(delimiter, (record) => {
+    header ??= record.toArray();
+  });
+  // Only complete records: a first line cut off by the read's end is not a header.
+  parser.push(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  return header;
 }
 
 /**
  * The labelled captured rows as CSV with the validated data's header: each column from the captured record,
  * the target column from the label. Rows are in capture-time order (a time split keeps the newest last).
  */
-export function labelledCsv(rows: readonly LabelledRow[], header: readonly string[], targetColumn: string): string {
+export function labelledCsv(rows: readonly LabelledRow[], header: readonly string[], targetColumn: string, delimiter = ','): string {
   const sorted = [...rows].sort((a, b) => a.at.localeCompare(b.at) || a.requestId.localeCompare(b.requestId));
-  const lines = [header.map(csvField).join(',')];
-  for (const r of sorted) lines.push(header.map((column) => csvField(column === targetColumn ? r.label : r.record[column])).join(','));
+  const lines = [header.map((h) => csvField(h, delimiter)).join(delimiter)];
+  for (const r of sorted) lines.push(header.map((column) => csvField(column === targetColumn ? r.label : r.record[column], delimiter)).join(delimiter));
   return `${lines.join('\n')}\n`;
 }
 
 /** The parts of a retrain folder, in order: copies of the validated files, then the captured rows. */
-export function retrainParts(runId: string, validatedKeys: readonly string[], withCaptured: boolean): { copies: Array<{ from: string; to: string }>; captured?: string; manifest: string; names: string[] } {
+export function retrainParts(runId: string, validatedKeys: readonly string[], withCaptured: boolean): { copies: Array<{ from: string; to: string }>; captured?: string; manifest: string; claim: string; names: string[] } {
   const folder = retrainFolder(runId);
   const copies = validatedKeys.map((from, i) => ({ from, to: `${folder}part-${String(i).padStart(5, '0')}-${baseName(from)}` }));
   const captured = withCaptured ? `${folder}part-${String(validatedKeys.length).padStart(5, '0')}-captured.csv` : undefined;
   const names = [...copies.map((c) => c.to), ...(captured ? [captured] : [])].map((k) => k.slice(folder.length));
-  return { copies, ...(captured ? { captured } : {}), manifest: `${folder}_manifest.json`, names };
+  return { copies, ...(captured ? { captured } : {}), manifest: `${folder}_manifest.json`, claim: `${folder}_claim.json`, names };
 }

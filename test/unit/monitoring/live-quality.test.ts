@@ -5,7 +5,7 @@
  * binary AUC on p(1) with a derived label), no verdict below the minimum rows, and the state that lets the
  * next check pick up only new labels objects.
  */
-import { checkLiveQuality, joinLabels, labelCaptureHours, labelledLines, liveQuality, parseLabelledLines, parseLabelLines, qualityStateAfter } from '../../../lambda/core/monitoring/live-quality';
+import { checkLiveQuality, joinLabels, labelCaptureHours, labelledLines, liveQuality, parseLabelledLines, parseLabelLines, qualityStateAfter, isUnjudged } from '../../../lambda/core/monitoring/live-quality';
 import type { CaptureRecord } from '../../../lambda/core/serving/capture';
 
 const AT = '2026-11-27T10:15:00.000Z';
@@ -160,16 +160,40 @@ describe('checkLiveQuality', () => {
   });
 });
 
-test('the state after a verdict: the newest labels object time, and every key stamped with it (S3 times are whole seconds)', () => {
-  const t = new Date('2026-11-27T10:00:05.000Z');
-  expect(qualityStateAfter([])).toBeUndefined();
-  expect(
-    qualityStateAfter([
-      { key: 'labels/a', lastModified: new Date('2026-11-27T10:00:01Z') },
-      { key: 'labels/b', lastModified: t },
-      { key: 'labels/c', lastModified: t },
-    ]),
-  ).toEqual({ labelsCheckedUntil: '2026-11-27T10:00:05.000Z', keysAtLast: ['labels/b', 'labels/c'] });
+describe('which labels objects a check reads, and the state a verdict leaves', () => {
+  const at = (iso: string) => new Date(iso);
+  const since = at('2026-11-26T10:00:00Z');
+  const obj = (key: string, iso: string) => ({ key, lastModified: at(iso) });
+
+  test('without a state: everything since the window start; with one: at or after its mark, minus the keys judged there', () => {
+    expect(isUnjudged(obj('labels/a', '2026-11-26T09:59:59Z'), undefined, since)).toBe(false);
+    expect(isUnjudged(obj('labels/a', '2026-11-26T10:00:00Z'), undefined, since)).toBe(true);
+    const state = { labelsCheckedUntil: '2026-11-27T10:00:00.000Z', judgedKeys: ['labels/b'] };
+    expect(isUnjudged(obj('labels/b', '2026-11-27T10:00:00Z'), state, since)).toBe(false);
+    expect(isUnjudged(obj('labels/c', '2026-11-27T10:00:00Z'), state, since)).toBe(true);
+    expect(isUnjudged(obj('labels/d', '2026-11-27T09:59:59Z'), state, since)).toBe(false);
+  });
+
+  test('a verdict moves the mark to the newest judged object, but not within 15 minutes of the listing; judged keys at or after it are kept', () => {
+    // Prepare: two objects judged long before the listing, one just before it.
+    const listed = [obj('labels/old', '2026-11-27T08:00:00Z'), obj('labels/recent', '2026-11-27T09:58:00Z')];
+
+    // Act
+    const state = qualityStateAfter({ since, listed, judged: listed, listedAt: at('2026-11-27T10:00:00Z') });
+
+    // Assess: the mark stops 15 minutes before the listing; the recent object is remembered as judged.
+    expect(state).toEqual({ labelsCheckedUntil: '2026-11-27T09:45:00.000Z', judgedKeys: ['labels/recent'] });
+    // A large file whose upload began at 09:50 and completed after the listing is still read next time.
+    expect(isUnjudged(obj('labels/slow', '2026-11-27T09:50:00Z'), state, since)).toBe(true);
+    expect(isUnjudged(obj('labels/recent', '2026-11-27T09:58:00Z'), state, since)).toBe(false);
+  });
+
+  test('the mark never moves back, and keys judged before stay judged while at or after it', () => {
+    const previous = { labelsCheckedUntil: '2026-11-27T09:45:00.000Z', judgedKeys: ['labels/recent'] };
+    const listed = [obj('labels/recent', '2026-11-27T09:58:00Z'), obj('labels/slow', '2026-11-27T09:50:00Z')];
+    const state = qualityStateAfter({ previous, since, listed, judged: [listed[1]!], listedAt: at('2026-11-27T09:59:00Z') });
+    expect(state).toEqual({ labelsCheckedUntil: '2026-11-27T09:45:00.000Z', judgedKeys: ['labels/recent', 'labels/slow'] });
+  });
 });
 
 test('a kept line that is not a labelled row is a problem, not an exception', () => {

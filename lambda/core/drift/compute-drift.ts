@@ -10,6 +10,12 @@
  * - `z`: two-proportion z-test on the share of the first (smallest) reference value; drift if p < threshold;
  * - `wasserstein`: W1(reference, current) / max(std(reference), 0.001); drift if ≥ threshold;
  * - `jensenshannon`: scipy `jensenshannon(p, q)` (natural log) on category shares; drift if ≥ threshold.
+ *
+ * Each column also carries the window's distribution on the cells the baseline fixes (numerical: its PSI
+ * bins; discrete: its values or categories, then "other"), with the reference's shares on the same
+ * cells, so a report can draw reference against current without the baseline or the data. The counts
+ * are the ones the sketch already holds for PSI: nothing is re-read, and the size is bounded by the
+ * baseline (at most `psiBins` + 1 cells, or the kept categories + 1).
  */
 import { chiSquareSf, ksTwoSamplePValue, normalTwoSidedSf } from './distributions';
 import type { BinsDistribution, DriftBaseline, DriftColumnBaseline, DriftMethod, PointsDistribution } from './drift-baseline';
@@ -41,6 +47,36 @@ export interface ComputeDriftOptions {
   readonly thresholds?: Partial<Record<DriftMethod, number>>;
 }
 
+/** The cells two distributions are compared on, with each side's share per cell. */
+export interface DistributionCells {
+  /**
+   * One label per cell: a PSI bin as `≤ a`, `(a, b]` or `> b`; a value or category by name; the catch-all
+   * last cell of a discrete column as {@link OTHER_CELL_LABEL}.
+   */
+  readonly labels: readonly string[];
+  /** The reference's share per cell: sums to 1 (all 0 when the reference has no non-null value). */
+  readonly reference: readonly number[];
+  /** The window's share per cell: sums to 1 (all 0 for an empty window). */
+  readonly current: readonly number[];
+}
+
+/** The window's distribution of one column, on the cells the baseline fixes. */
+export interface CurrentDistribution {
+  /**
+   * `bins`: a numerical column's PSI bins (reference quantiles), in value order; `categories`: a discrete
+   * column's baseline values or categories, then one "other" cell for anything else.
+   */
+  readonly layout: 'bins' | 'categories';
+  readonly cells: DistributionCells;
+  /** The window's non-null values per cell (they sum to `currentCount`). */
+  readonly counts: readonly number[];
+  /** The window's missing values (as `currentNullCount`). */
+  readonly missing: number;
+}
+
+/** Label of the catch-all last cell of a discrete column (reference categories beyond the cap, and values the baseline never saw). */
+export const OTHER_CELL_LABEL = '(other)';
+
 /** Drift of one column. */
 export interface ColumnDrift {
   readonly method: DriftMethod;
@@ -57,6 +93,11 @@ export interface ColumnDrift {
   readonly referenceCount: number;
   readonly currentCount: number;
   readonly currentNullCount: number;
+  /**
+   * The window's distribution on the baseline's cells, with the reference's shares on the same cells.
+   * @default - absent in drift reports written before it existed
+   */
+  readonly current?: CurrentDistribution;
 }
 
 /** Drift of the whole window. */
@@ -232,6 +273,33 @@ function referenceCellCount(column: DriftColumnBaseline): number {
   return column.distribution.type === 'points' ? 2 * column.distribution.values.length + 1 : referenceCells(column).length;
 }
 
+/** Counts as shares of their sum; all 0 when the sum is 0. */
+function shares(counts: ArrayLike<number>): number[] {
+  const total = sum(counts);
+  return Array.from(counts, (c) => (total > 0 ? c / total : 0));
+}
+
+/** Labels of PSI bins: `x ≤ edges[0]`, `edges[i-1] < x ≤ edges[i]`, `x > edges[last]` (one cell for all values without edges). */
+function psiLabels(edges: readonly number[]): string[] {
+  if (edges.length === 0) return ['all values'];
+  return [`≤ ${edges[0]}`, ...edges.slice(1).map((e, i) => `(${edges[i]}, ${e}]`), `> ${edges[edges.length - 1]}`];
+}
+
+/**
+ * The window's distribution on the cells the baseline fixes, from the counts the sketch holds for PSI:
+ * a numerical column's PSI bins, or a discrete column's values or categories and "other".
+ */
+function currentDistribution(column: DriftColumnBaseline, window: ColumnWindow): CurrentDistribution {
+  const d = column.distribution;
+  if (d.type === 'points' || d.type === 'bins') {
+    const counts = Array.from(window.psi!);
+    return { layout: 'bins', cells: { labels: psiLabels(column.psi!.edges), reference: shares(column.psi!.counts), current: shares(counts) }, counts, missing: window.nullCount };
+  }
+  const names = d.type === 'categories' ? d.categories : d.values.map(String);
+  const counts = Array.from(window.cells);
+  return { layout: 'categories', cells: { labels: [...names, OTHER_CELL_LABEL], reference: shares(referenceCells(column)), current: shares(counts) }, counts, missing: window.nullCount };
+}
+
 function columnDrift(column: DriftColumnBaseline, window: ColumnWindow, threshold: number): ColumnDrift {
   const d = column.distribution;
   let statistic = Number.NaN;
@@ -274,6 +342,7 @@ function columnDrift(column: DriftColumnBaseline, window: ColumnWindow, threshol
     referenceCount: column.count,
     currentCount: window.count,
     currentNullCount: window.nullCount,
+    current: currentDistribution(column, window),
   };
 }
 

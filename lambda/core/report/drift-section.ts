@@ -3,18 +3,23 @@
  * and the rule of each column's drift method, and a column's reference distribution as the bars of a
  * small histogram — numerical columns re-binned to equal widths from what the baseline stores (its
  * points, or its bins with each bin's mass at its mean), categorical ones as their most frequent
- * categories. Documents are read as untrusted JSON: a field that is missing or of the wrong type gives
- * no histogram, never an exception.
+ * categories; and, for a drift report, each column's reference and window shares on the baseline's cells
+ * as paired bars. Documents are read as untrusted JSON: a field that is missing or of the wrong type gives
+ * no histogram (no comparison), never an exception.
  */
+import type { ColumnDrift } from '../drift/compute-drift';
 import type { DriftColumnBaseline, DriftMethod } from '../drift/drift-baseline';
 import { formatNumber } from './format';
-import type { HistogramBin } from './svg-charts';
+import type { HistogramBin, PairedBar } from './svg-charts';
 
 /** Bars of a numerical column's reference histogram (fewer when the column has fewer distinct values). */
 export const MAX_HISTOGRAM_BINS = 20;
 
 /** Categories drawn by name in a categorical column's reference histogram; the rest share one "other" bar. */
 export const MAX_CATEGORY_BARS = 8;
+
+/** Categories drawn by name when comparing reference and window; the rest share one pair of bars. */
+export const MAX_COMPARED_CATEGORIES = 10;
 
 const METHOD_NAMES: Readonly<Record<DriftMethod, string>> = {
   ks: 'KS (Kolmogorov–Smirnov p-value)',
@@ -150,4 +155,60 @@ export function referenceHistogram(column: DriftColumnBaseline): ReferenceHistog
     default:
       return undefined;
   }
+}
+
+/** A column's reference and window shares on the baseline's cells, as pairs of bars, and one sentence saying what they show. */
+export interface DistributionComparison {
+  readonly bars: readonly PairedBar[];
+  /** The share drawn at full width when a catch-all pair is larger than every named one. */
+  readonly fullScale?: number;
+  readonly summary: string;
+}
+
+/** The cells of a drift report column, when they are there and of one length. */
+function cellsOf(current: unknown): { labels: string[]; reference: number[]; current: number[]; layout: unknown; missing: unknown } | undefined {
+  if (current === null || typeof current !== 'object') return undefined;
+  const { cells, layout, missing } = current as Readonly<Record<string, unknown>>;
+  if (cells === null || typeof cells !== 'object') return undefined;
+  const c = cells as Readonly<Record<string, unknown>>;
+  const labels = strings(c.labels);
+  const reference = numbers(c.reference);
+  const window = numbers(c.current);
+  if (!labels || !reference || !window || labels.length === 0 || reference.length !== labels.length || window.length !== labels.length) return undefined;
+  return { labels, reference, current: window, layout, missing };
+}
+
+/**
+ * Reference against window shares per cell of a drift report's column (its `current` field): every PSI
+ * bin of a numerical column in value order; a discrete column's {@link MAX_COMPARED_CATEGORIES} largest
+ * cells (the larger of the two shares), the rest as one pair, then the "other" cell when either side has
+ * any. Undefined for a report written before the field existed, or a damaged one.
+ */
+export function distributionComparison(column: ColumnDrift): DistributionComparison | undefined {
+  const cells = cellsOf((column as unknown as Readonly<Record<string, unknown>>).current);
+  if (!cells) return undefined;
+  const pair = (i: number): PairedBar => ({ label: cells.labels[i]!, reference: cells.reference[i], current: cells.current[i] });
+  const missing = typeof cells.missing === 'number' && cells.missing > 0 ? ` ${formatNumber(cells.missing)} missing window ${cells.missing === 1 ? 'value is' : 'values are'} not in the shares.` : '';
+  const rows = formatNumber(column.currentCount);
+  if (cells.layout === 'bins') {
+    const bars = cells.labels.map((_, i) => pair(i));
+    return { bars, summary: `Shares of the reference and of ${rows} window values in the ${bars.length} PSI bins fixed from reference quantiles.${missing}` };
+  }
+  // The last cell of a discrete column is the catch-all: never ranked with the named ones.
+  const last = cells.labels.length - 1;
+  const named = cells.labels.slice(0, last).map((_, i) => i);
+  const ranked = [...named].sort((a, b) => Math.max(cells.reference[b]!, cells.current[b]!) - Math.max(cells.reference[a]!, cells.current[a]!) || a - b);
+  const shown = named.length > MAX_COMPARED_CATEGORIES ? ranked.slice(0, MAX_COMPARED_CATEGORIES) : named;
+  const rest = named.length > MAX_COMPARED_CATEGORIES ? ranked.slice(MAX_COMPARED_CATEGORIES) : [];
+  const bars = shown.map(pair);
+  const largest = (pairs: readonly PairedBar[]): number => Math.max(0, ...pairs.flatMap((p) => [p.reference, p.current]).filter((v): v is number => Number.isFinite(v)));
+  const total = (side: number[], indices: readonly number[]): number => indices.reduce((s, i) => s + side[i]!, 0);
+  if (rest.length > 0) bars.push({ label: `${rest.length} more categories`, reference: total(cells.reference, rest), current: total(cells.current, rest), className: 'other' });
+  if (cells.reference[last]! > 0 || cells.current[last]! > 0) bars.push({ label: 'other (not a baseline category)', reference: cells.reference[last], current: cells.current[last], className: 'other' });
+  const what = rest.length > 0 ? `the ${shown.length} largest of ${named.length} baseline categories, then the other ${rest.length} as one pair` : `${named.length} baseline ${named.length === 1 ? 'category' : 'categories'}`;
+  // A catch-all pair larger than every named one is cut at the largest named share, so it does not flatten them.
+  const namedTop = largest(bars.slice(0, shown.length));
+  const cut = largest(bars) > namedTop && namedTop > 0;
+  const scale = cut ? ` The axis ends at the largest named share (${formatNumber(Number((100 * namedTop).toFixed(1)))}%): larger pairs reach its end.` : '';
+  return { bars, ...(cut ? { fullScale: namedTop } : {}), summary: `Shares of the reference and of ${rows} window values in ${what}.${missing}${scale}` };
 }

@@ -16,8 +16,8 @@ import type { Evaluation } from '../stages/evaluate-stage';
 import type { DatasetProfile } from '../validation/dataset-validator';
 import type { ValidationReport } from '../validation/report';
 import { escapeHtml, flatten, formatBytes, formatDuration, formatInstant, formatNumber, formatPercent, formatValue } from './format';
-import { driftMethodName, driftRule, isPValueMethod, referenceHistogram } from './drift-section';
-import { barChart, histogramChart, thresholdChart, timelineChart, type BarDatum, type ThresholdBar, type TimelineSpan } from './svg-charts';
+import { distributionComparison, driftMethodName, driftRule, isPValueMethod, referenceHistogram } from './drift-section';
+import { barChart, histogramChart, pairedBarChart, thresholdChart, timelineChart, type BarDatum, type ThresholdBar, type TimelineSpan } from './svg-charts';
 
 /** Features drawn per importance chart; the rest are counted below it. */
 export const MAX_IMPORTANCE_BARS = 30;
@@ -80,6 +80,9 @@ svg .bar.drifted,svg .bar.psi-significant{fill:#dc2626}svg .bar.not-drifted,svg 
 svg .threshold{stroke:#111827;stroke-width:2;stroke-dasharray:3 2}svg .band-edge{stroke:#6b7280;stroke-width:1}
 svg .band-stable{fill:#f0fdf4}svg .band-moderate{fill:#fefce8}svg .band-significant{fill:#fef2f2}
 .legend i.drifted{background:#dc2626}.legend i.not-drifted{background:#64748b}.legend i.threshold{height:0;border-top:2px dashed #111827;vertical-align:3px}
+svg .bar.reference{fill:#94a3b8}svg .bar.current{fill:#2563eb}svg .bar.current.drifted{fill:#dc2626}svg .bar-label.other{font-style:italic}
+.legend i.reference{background:#94a3b8}.legend i.current{background:#2563eb}.legend i.current-drifted{background:#dc2626}
+figure.compare{margin:12px 0}figure.compare figcaption{font-weight:600}
 .legend i.band-stable{background:#dcfce7}.legend i.band-moderate{background:#fef3c7}.legend i.band-significant{background:#fee2e2}
 footer{color:var(--muted);font-size:.85rem;margin-top:32px}
 `;
@@ -436,9 +439,37 @@ function triggerPart(input: RunReportInput): string {
       ],
     }),
   );
-  // Drift reports keep scores, not the window's counts: reference vs current would need them.
-  parts.push(absent("Reference vs current distributions: the drift report keeps each column's scores, not the window's distribution, so they cannot be drawn."));
+  parts.push(comparisonPart(columns));
   return heading + parts.join('');
+}
+
+/** Reference against window shares per column, on the cells the baseline fixes; the old note for reports that keep scores only. */
+function comparisonPart(columns: ReadonlyArray<readonly [string, ColumnDrift]>): string {
+  const compared = columns.map(([name, c]) => [name, c, distributionComparison(c)] as const);
+  // Drift reports written before the window's distribution was kept have scores only.
+  if (compared.every(([, , comparison]) => comparison === undefined)) {
+    return absent("Reference vs current distributions: the drift report keeps each column's scores, not the window's distribution, so they cannot be drawn.");
+  }
+  const figures = compared.map(([name, c, comparison], i) => {
+    const caption = `<figcaption>Reference vs current: <code>${h(name)}</code> ${c.drifted ? badge('drifted', 'drift') : badge('ok', 'no-drift')}</figcaption>`;
+    const body = comparison
+      ? pairedBarChart({
+          id: `chart-drift-compare-${i}`,
+          title: `Reference vs current distribution of ${name}${c.drifted ? ' (drifted)' : ''}`,
+          description: comparison.summary,
+          bars: comparison.bars,
+          drifted: c.drifted === true,
+          ...(comparison.fullScale !== undefined ? { fullScale: comparison.fullScale } : {}),
+        })
+      : absent('The report keeps no window distribution for this column.');
+    return `<figure class="compare">${caption}${body}</figure>`;
+  });
+  return (
+    '<h4>Reference vs current distribution per column</h4>' +
+    '<p>Shares of the reference and of the window on the cells the baseline fixes: a numerical column’s PSI bins, a categorical one’s categories. Missing values are left out of the shares.</p>' +
+    `<p class="legend"><span><i class="reference"></i>reference</span><span><i class="current"></i>current window</span><span><i class="current-drifted"></i>current window of a drifted column</span></p>` +
+    figures.join('')
+  );
 }
 
 function driftSection(input: RunReportInput): string {

@@ -1,7 +1,8 @@
 /**
  * Inline SVG charts of the HTML run report, drawn in TypeScript so the report needs no script and no
  * network: horizontal bar charts (one scale, or one scale per group of bars), bars against a threshold
- * marker (with optional shaded bands), small histograms, and a stage timeline.
+ * marker (with optional shaded bands), small histograms, paired bars (reference against current share),
+ * and a stage timeline.
  * Every chart is `role="img"` with a `<title>` and `<desc>`, every bar carries its own `<title>`, and
  * every string from data is escaped. Bars are `rect.bar`; styling comes from the page's CSS classes.
  */
@@ -293,4 +294,79 @@ export function histogramChart(options: HistogramChartOptions): string {
     height += 14;
   }
   return `${svgOpen(options.id, options.title, options.description, height, HIST_WIDTH, 'chart spark')}${parts.join('')}</svg>`;
+}
+
+/** One row of a {@link pairedBarChart}: a cell and its reference and current shares (fractions of 1). */
+export interface PairedBar {
+  readonly label: string;
+  /** The reference share; a non-number draws no bar and says "n/a". */
+  readonly reference: unknown;
+  /** The current share; a non-number draws no bar and says "n/a". */
+  readonly current: unknown;
+  /** Extra CSS class of the row's label (`other` for a catch-all row). */
+  readonly className?: string;
+}
+
+/** What a paired bar chart shows. */
+export interface PairedBarChartOptions {
+  /** Element id (unique in the page); the title and description ids derive from it. */
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly bars: readonly PairedBar[];
+  /**
+   * Flag the current bars (CSS class `drifted` and the word in each title), for a column that drifted.
+   * @default false
+   */
+  readonly drifted?: boolean;
+  /**
+   * The share drawn at full width; larger shares are drawn to the end too (their text says the share),
+   * so one catch-all row does not flatten the others.
+   * @default - the largest share
+   */
+  readonly fullScale?: number;
+}
+
+const PAIR_ROW_HEIGHT = 26;
+const PAIR_BAR_HEIGHT = 9;
+
+/** A share as a percentage ("12.3%"). */
+function percent(value: unknown): string {
+  return finite(value) ? `${formatNumber(Number((100 * value).toFixed(1)))}%` : 'n/a';
+}
+
+/**
+ * Per row a reference bar over a current bar, both from zero on one axis (0 to the largest share), with
+ * "reference → current" beside them; each bar's title says its label, side and share.
+ */
+export function pairedBarChart(options: PairedBarChartOptions): string {
+  const hi = options.fullScale !== undefined && options.fullScale > 0 ? options.fullScale : domainOf(options.bars.flatMap((b) => [b.reference, b.current]))[1];
+  const x = (v: number): number => LABEL_WIDTH + (Math.min(hi, Math.max(0, v)) / hi) * PLOT_WIDTH;
+  const currentClass = options.drifted ? 'bar current drifted' : 'bar current';
+  const parts: string[] = [];
+  let y = 6;
+  for (const bar of options.bars) {
+    const label = escapeHtml(bar.label);
+    parts.push(
+      `<text class="bar-label${bar.className ? ` ${escapeHtml(bar.className)}` : ''}" x="${LABEL_WIDTH - 8}" y="${y + 17}" text-anchor="end">${escapeHtml(truncate(bar.label))}<title>${label}</title></text>`,
+    );
+    const sides: ReadonlyArray<readonly [string, unknown, string, number]> = [
+      ['reference', bar.reference, 'bar reference', y + 3],
+      [options.drifted ? 'current (drifted)' : 'current', bar.current, currentClass, y + 4 + PAIR_BAR_HEIGHT],
+    ];
+    for (const [side, value, className, top] of sides) {
+      if (!finite(value)) continue;
+      parts.push(
+        `<rect class="${className}" x="${LABEL_WIDTH}" y="${top}" width="${fixed(Math.max(value > 0 ? 1 : 0, x(value) - LABEL_WIDTH))}" height="${PAIR_BAR_HEIGHT}">` +
+          `<title>${label}: ${escapeHtml(side)} ${escapeHtml(percent(value))}</title></rect>`,
+      );
+    }
+    parts.push(`<text class="bar-value" x="${LABEL_WIDTH + PLOT_WIDTH + 8}" y="${y + 17}">${escapeHtml(`${percent(bar.reference)} → ${percent(bar.current)}`)}</text>`);
+    y += PAIR_ROW_HEIGHT;
+  }
+  parts.push(`<line class="axis" x1="${LABEL_WIDTH}" y1="${4}" x2="${LABEL_WIDTH}" y2="${y + 2}"/>`);
+  // The axis's ends, so a reader can tell a scale of 0–10% from one of 0–80%.
+  parts.push(`<text class="tick" x="${LABEL_WIDTH}" y="${y + 14}" text-anchor="middle">0%</text>`);
+  parts.push(`<text class="tick" x="${fixed(LABEL_WIDTH + PLOT_WIDTH)}" y="${y + 14}" text-anchor="middle">${escapeHtml(percent(hi))}</text>`);
+  return `${svgOpen(options.id, options.title, options.description, y + 20)}${parts.join('')}</svg>`;
 }

@@ -4,9 +4,11 @@
  * drift report behind it — scores against thresholds with the drifted bars marked, PSI in its bands, the
  * dataset drift share — plus what the section says when a document is absent, and escaping.
  */
+import { computeDrift, type ColumnDrift } from '../../../lambda/core/drift/compute-drift';
 import type { DriftColumnBaseline } from '../../../lambda/core/drift/drift-baseline';
+import { addValues, newWindowSketch } from '../../../lambda/core/drift/window-sketch';
 import type { DriftReport } from '../../../lambda/core/monitoring/drift-check';
-import { driftMethodName, driftRule, MAX_CATEGORY_BARS, MAX_HISTOGRAM_BINS, referenceHistogram } from '../../../lambda/core/report/drift-section';
+import { distributionComparison, driftMethodName, driftRule, MAX_CATEGORY_BARS, MAX_COMPARED_CATEGORIES, MAX_HISTOGRAM_BINS, referenceHistogram } from '../../../lambda/core/report/drift-section';
 import { renderRunReport, type RunReportInput } from '../../../lambda/core/report/run-report';
 import { stageStarted, stageSucceeded, type RunRecord } from '../../../lambda/core/runs/run-record';
 import { at, crashedRun, registeredRun, runThrough } from '../../helpers/report-fixtures';
@@ -44,6 +46,12 @@ function text(html: string): string {
       .replace(/<[^>]+>/g, ' ')
       .replace(/\s+/g, ' '),
   );
+}
+
+/** A drift report column as written before the window distribution was kept. */
+function withoutCurrent(column: ColumnDrift): ColumnDrift {
+  const { current: _current, ...rest } = column;
+  return rest;
 }
 
 function chart(html: string, id: string): string {
@@ -132,6 +140,65 @@ describe('referenceHistogram', () => {
   });
 });
 
+describe('distributionComparison', () => {
+  test('a numerical column: every PSI bin in value order, reference and current shares side by side', () => {
+    // Prepare
+    const distance = flightsDriftReport().result!.columns.distance!;
+
+    // Act
+    const comparison = distributionComparison(distance)!;
+
+    // Assess
+    const cells = distance.current!.cells;
+    expect(comparison.bars).toEqual(cells.labels.map((label, i) => ({ label, reference: cells.reference[i], current: cells.current[i] })));
+    expect(comparison.fullScale).toBeUndefined();
+    expect(comparison.summary).toBe('Shares of the reference and of 2,000 window values in the 10 PSI bins fixed from reference quantiles.');
+  });
+
+  test('a categorical column: its largest categories by name, the rest as one pair, then the values the baseline never saw', () => {
+    // Prepare
+    const origin = flightsDriftReport().result!.columns.origin!;
+
+    // Act
+    const comparison = distributionComparison(origin)!;
+
+    // Assess
+    const { labels, reference, current } = origin.current!.cells;
+    expect(comparison.bars).toHaveLength(MAX_COMPARED_CATEGORIES + 2);
+    const top = comparison.bars.slice(0, MAX_COMPARED_CATEGORIES).map((b) => Math.max(b.reference as number, b.current as number));
+    expect(top).toEqual([...top].sort((a, b) => b - a));
+    const smallestShown = top[top.length - 1]!;
+    const hidden = labels.slice(0, -1).filter((l) => !comparison.bars.some((b) => b.label === l));
+    expect(hidden.every((l) => Math.max(reference[labels.indexOf(l)]!, current[labels.indexOf(l)]!) <= smallestShown)).toBe(true);
+    expect(comparison.bars.at(-2)).toEqual({ label: `${hidden.length} more categories`, reference: expect.any(Number), current: expect.any(Number), className: 'other' });
+    expect(comparison.bars.at(-1)).toEqual({ label: 'other (not a baseline category)', reference: 0, current: current.at(-1), className: 'other' });
+    const total = (side: 'reference' | 'current'): number => comparison.bars.reduce((s, b) => s + (b[side] as number), 0);
+    expect(total('reference')).toBeCloseTo(1, 12);
+    expect(total('current')).toBeCloseTo(1, 12);
+    // The "more categories" pair is larger than any airport: the airports set the full width.
+    expect(comparison.fullScale).toBe(top[0]);
+  });
+
+  test('a report without the field, or with cells of the wrong shape, gives no comparison, not an exception', () => {
+    // Prepare
+    const column = flightsDriftReport().result!.columns.late_haul!;
+    const cells = column.current!.cells;
+    const broken = [
+      withoutCurrent(column),
+      { ...column, current: null },
+      { ...column, current: { ...column.current, cells: { ...cells, current: cells.current.slice(1) } } },
+      { ...column, current: { ...column.current, cells: { ...cells, labels: [1, 2, 3] } } },
+      { ...column, current: { ...column.current, cells: { labels: [], reference: [], current: [] } } },
+    ] as unknown as ColumnDrift[];
+
+    // Act
+    const comparisons = broken.map(distributionComparison);
+
+    // Assess
+    expect(comparisons).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+});
+
 describe('driftRule and driftMethodName', () => {
   test('each method says when it drifts, as the drift statistics decide it', () => {
     // Act
@@ -211,7 +278,45 @@ describe('the Drift section of renderRunReport', () => {
       ['late_origin', 'drifted', 'significant'],
       ['late_haul', 'ok', 'stable'],
     ]);
+    expect(text(html)).not.toContain('cannot be drawn');
+    expect(text(html)).toContain('Reference vs current: distance drifted Reference vs current: origin drifted Reference vs current: late_delay ok');
+    const distance = chart(html, 'chart-drift-compare-0');
+    expect(distance).toContain('<title id="chart-drift-compare-0-title">Reference vs current distribution of distance (drifted)</title>');
+    expect(distance.match(/<rect class="bar reference"/g)).toHaveLength(10);
+    expect(distance.match(/<rect class="bar current drifted"/g)).toHaveLength(10);
+    expect(distance).toMatch(/<title>≤ \d+: current \(drifted\) [\d.]+%<\/title>/);
+    const delay = chart(html, 'chart-drift-compare-2');
+    expect(delay.match(/<rect class="bar current"/g)).toHaveLength(10);
+    expect(delay).not.toContain('drifted');
+  });
+
+  test('reports written before the window distribution was kept still render, with the note instead of the charts', () => {
+    // Prepare: an old report has scores only
+    const report = JSON.parse(JSON.stringify(flightsDriftReport())) as DriftReport;
+    const old: DriftReport = { ...report, result: { ...report.result!, columns: Object.fromEntries(Object.entries(report.result!.columns).map(([n, c]) => [n, withoutCurrent(c)])) } };
+
+    // Act
+    const html = render({ run: driftRun(), driftBaseline: flightsBaseline(), triggeringDrift: { key: REPORT_KEY, report: old } });
+
+    // Assess
     expect(text(html)).toContain("Reference vs current distributions: the drift report keeps each column's scores, not the window's distribution, so they cannot be drawn.");
+    expect(html).not.toContain('chart-drift-compare-');
+    expect(chart(html, 'chart-drift-scores')).toContain('<title>distance: 0.6435 drifted, threshold 0.1</title>');
+  });
+
+  test('a column without the window distribution among columns with it says so in its place', () => {
+    // Prepare
+    const report = flightsDriftReport();
+    const columns = { ...report.result!.columns, origin: withoutCurrent(report.result!.columns.origin!) };
+
+    // Act
+    const html = render({ run: driftRun(), triggeringDrift: { key: REPORT_KEY, report: { ...report, result: { ...report.result!, columns } } } });
+
+    // Assess
+    expect(text(html)).toContain('Reference vs current: origin drifted The report keeps no window distribution for this column.');
+    expect(chart(html, 'chart-drift-compare-0')).not.toBe('');
+    expect(chart(html, 'chart-drift-compare-1')).toBe('');
+    expect(chart(html, 'chart-drift-compare-2')).not.toBe('');
   });
 
   test('a window without dataset drift draws the share under its threshold, not highlighted', () => {
@@ -259,7 +364,7 @@ describe('the Drift section of renderRunReport', () => {
 
     // Assess
     const svgs = html.match(/<svg [^>]*>/g) ?? [];
-    expect(svgs).toHaveLength(5 + 3);
+    expect(svgs).toHaveLength(5 + 3 + 5);
     for (const svg of svgs) {
       const id = /id="([^"]+)"/.exec(svg)![1]!;
       expect(svg).toContain('role="img"');
@@ -295,6 +400,34 @@ describe('the Drift section of renderRunReport', () => {
     expect(html).toContain('it&#39;s: 1 (25%)');
     expect(html).toContain('<title id="chart-drift-reference-0-title">Reference distribution of &lt;img src=x onerror=&quot;alert(1)&quot;&gt;</title>');
     expect(html).toContain('<desc id="chart-drift-scores-desc">1 of 1 columns drifted: &lt;img src=x onerror=&quot;alert(1)&quot;&gt;.');
+  });
+
+  test('escapes categories from data in the reference vs current chart', () => {
+    // Prepare: a drift report made by the drift core, whose categories are markup
+    const evil = '<img src=x onerror="alert(1)">';
+    const baseline = baselineOf({ [evil]: { kind: 'categorical', values: ['<script>', '<script>', 'a&b', "it's"] } });
+    const sketch = newWindowSketch(baseline);
+    addValues(sketch, evil, ['<script>', 'a&b', 'a&b', "it's", '</svg><b>new</b>', null]);
+    const report = flightsDriftReport();
+    const evilReport: DriftReport = { ...report, result: computeDrift(baseline, sketch) };
+
+    // Act
+    const html = render({ run: driftRun(), triggeringDrift: { key: REPORT_KEY, report: evilReport } });
+
+    // Assess
+    const compare = chart(html, 'chart-drift-compare-0');
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<b>new');
+    expect(html).not.toContain('<img');
+    expect(compare).toContain('<title id="chart-drift-compare-0-title">Reference vs current distribution of &lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
+    expect(compare).toContain('<title>&lt;script&gt;: reference 50%</title>');
+    expect(compare).toContain('<title>&lt;script&gt;: current');
+    expect(compare).toContain('<title>a&amp;b: reference 25%</title>');
+    expect(compare).toContain('<title>it&#39;s: current (drifted) 20%</title>');
+    expect(compare).toContain('<title>other (not a baseline category): current (drifted) 20%</title>');
+    expect(compare).toContain('<rect class="bar current drifted"');
+    expect(compare).toContain('1 missing window value is not in the shares.');
+    expect(text(html)).toContain(`Reference vs current: ${evil}`);
   });
 
   test('a document of the wrong shape renders what it can and never throws', () => {

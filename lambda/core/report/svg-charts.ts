@@ -77,16 +77,20 @@ function domainOf(values: readonly unknown[]): [number, number] {
 
 const fixed = (n: number): string => String(Math.round(n * 10) / 10);
 
+/** A group's heading line, when it has one: appended to `parts`; returns the y below it. */
+function pushGroupHeading(parts: string[], heading: string | undefined, y: number): number {
+  if (heading === undefined) return y;
+  parts.push(`<text class="group-heading" x="8" y="${y + HEADING_HEIGHT - 8}">${escapeHtml(heading)}</text>`);
+  return y + HEADING_HEIGHT;
+}
+
 /** A horizontal bar chart; negative values extend left of the zero line. */
 export function barChart(options: BarChartOptions): string {
   const shared = domainOf(options.groups.flatMap((g) => g.bars.map((b) => b.value)));
   const parts: string[] = [];
   let y = 6;
   for (const group of options.groups) {
-    if (group.heading !== undefined) {
-      y += HEADING_HEIGHT;
-      parts.push(`<text class="group-heading" x="8" y="${y - 8}">${escapeHtml(group.heading)}</text>`);
-    }
+    y = pushGroupHeading(parts, group.heading, y);
     const [lo, hi] = options.scale === 'shared' ? shared : domainOf(group.bars.map((b) => b.value));
     const x = (v: number): number => LABEL_WIDTH + ((v - lo) / (hi - lo)) * PLOT_WIDTH;
     const top = y;
@@ -193,10 +197,7 @@ export function thresholdChart(options: ThresholdChartOptions): string {
   const parts: string[] = [];
   let y = 6;
   for (const group of options.groups) {
-    if (group.heading !== undefined) {
-      y += HEADING_HEIGHT;
-      parts.push(`<text class="group-heading" x="8" y="${y - 8}">${escapeHtml(group.heading)}</text>`);
-    }
+    y = pushGroupHeading(parts, group.heading, y);
     const bands = group.bands ?? [];
     const hi = group.domain?.[1] ?? domainOf([...group.bars.flatMap((b) => [b.value, b.threshold]), ...bands.map((b) => b.from)])[1];
     const lo = group.domain?.[0] ?? 0;

@@ -22,7 +22,7 @@ test.each(CASES)('%s: refused cells are the validator’s unexpected ones, one b
     // Act
     const validator = new ColumnValidator('c', { ...spec, mostly: 1 } as ColumnConfig);
     validator.accept(value, 1);
-    const unexpected = validator.results().some((r) => r.result.unexpectedCount > 0);
+    const unexpected = validator.results().some((r) => (r.result.unexpectedCount ?? 0) > 0);
 
     // Assess
     expect({ value, refused: cellViolation(spec, value) !== undefined }).toEqual({ value, refused: unexpected });

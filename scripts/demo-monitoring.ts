@@ -231,6 +231,7 @@ export async function runMonitoringDemo(prod: PlatformConfig, ctx: MonitoringDem
     const retrain = await until('the retrain run', async () => runs().find((e) => e.name === started.runId));
     await retrain.done;
     await runShowCommand(s3, artifacts, retrain.name, {}, stdout);
+    if (retrain.status !== 'SUCCEEDED') throw new Error(`the retrain run ended ${retrain.status} (${retrain.error ?? ''}: ${retrain.cause ?? ''})`);
     const champion = await json<{ version: number }>(`registry/${name}/champion.json`);
     say(champion.version > 1 ? colour.green(`v${champion.version} is the champion now: it serves the next request`) : colour.yellow(`v1 is still the champion: the gate kept it (see the reasons above)`));
     const lastThree = mayJune.slice(-3);

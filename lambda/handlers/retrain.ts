@@ -16,7 +16,7 @@ import { s3RegistryStore } from '../aws/s3-registry-store';
 import { copyObject, listObjects, putJson } from '../aws/s3-store';
 import { DATA_PREFIX } from '../core/layout';
 import { labelledPrefix, parseLabelledLines, type LabelledRow } from '../core/monitoring/live-quality';
-import { admitLabelledRows, csvHeader, isValidatedDataKey, labelColumn, labelledAfterKey, labelledCsv, retrainFolder, retrainFolderOf, retrainParts, validatedRunFolder, type RetrainManifest } from '../core/retrain/retrain-data';
+import { admitLabelledRows, csvHeader, isValidatedDataKey, labelColumn, labelledAfterKey, labelledCsv, retrainClaimKey, retrainFolder, retrainFolderOf, retrainParts, validatedRunFolder, type RetrainManifest } from '../core/retrain/retrain-data';
 import { parseDatasetSchema } from '../core/validation/dataset-schema';
 import { decideRetrain, retrainPrefix, retrainRecordKey, type RetrainRecord } from '../core/retrain/retrain-decision';
 import { retrainEnvSchema } from '../env/retrain-env';
@@ -117,10 +117,11 @@ async function trainingData(runId: string, validated: { keys: string[]; at: Date
   }
   const where = `s3://${env.DATA_BUCKET}/${validated.keys.length === 1 ? validated.keys[0]! : validatedRunFolder(validated.keys[0]!)!}`;
   if (!header && validated.keys.length === 1) return { input: { key: validated.keys[0]! }, description: `${where}${notes}` };
-  const plan = retrainParts(runId, validated.keys, header !== undefined);
-  // The alarms of one episode fire together: the first trigger claims the folder (a retry of the same event keeps its claim).
+  // The alarms of one episode fire together: the first trigger claims the run (a retry of the same event keeps its claim).
   const claim = { eventId, at: now.toISOString() };
-  if (!(await dataStore.putIfAbsent(plan.claim, claim)) && (await dataStore.get<typeof claim>(plan.claim))?.eventId !== eventId) return undefined;
+  if (!(await dataStore.putIfAbsent(retrainClaimKey(runId), claim)) && (await dataStore.get<typeof claim>(retrainClaimKey(runId)))?.eventId !== eventId) return undefined;
+  const folder = retrainFolder(runId, createHash('sha256').update(eventId).digest('hex').slice(0, 8));
+  const plan = retrainParts(folder, validated.keys, header !== undefined);
   for (const c of plan.copies) await copyObject(s3Client(), { bucket: env.DATA_BUCKET, key: c.from }, { bucket: env.DATA_BUCKET, key: c.to });
   if (plan.captured && header) {
     await s3Client().send(new PutObjectCommand({ Bucket: env.DATA_BUCKET, Key: plan.captured, Body: labelledCsv(rows, header, target, dataset.delimiter), ContentType: 'text/csv' }));
@@ -128,7 +129,6 @@ async function trainingData(runId: string, validated: { keys: string[]; at: Date
   // Labelled rows this dataset did not take start after the last one it read (or now, when it read none).
   const manifest: RetrainManifest = { parts: plan.names, labelledAfter: labelled.lastKey ?? labelledAfterKey(env.PLATFORM_NAME, now) };
   await putJson(s3Client(), env.DATA_BUCKET, plan.manifest, manifest);
-  const folder = retrainFolder(runId);
   return {
     input: { key: plan.manifest, parts: { prefix: folder, marker: '_manifest.json' } },
     description: `s3://${env.DATA_BUCKET}/${folder} (${where}${plan.captured ? ` + ${rows.length} labelled captured rows` : ''})${notes}`,

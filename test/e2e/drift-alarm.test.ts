@@ -167,16 +167,17 @@ test('level 4: labels of the shifted traffic give a live-quality verdict; the dr
     // of the same episode (every drifted column's alarm fired at once, their triggers ran concurrently)
     // were skipped — one retrain, not four.
     const started = await until('a retrain decision that started a run', async () => (await decisions()).find((d) => d.decision === 'started'));
-    expect(started.reason).toMatch(/went to ALARM; retraining on s3:\/\/flights-level4-data-\w+\/retrain\/run-flights-drift-[\w-]+\/ \(s3:\/\/flights-level4-data-\w+\/validated\/run-flights-[\w-]+\/flights\.csv \+ 1000 labelled captured rows\)$/);
+    expect(started.reason).toMatch(/went to ALARM; retraining on s3:\/\/flights-level4-data-\w+\/retrain\/run-flights-drift-[\w-]+\/[0-9a-f]{8}\/ \(s3:\/\/flights-level4-data-\w+\/validated\/run-flights-[\w-]+\/flights\.csv \+ 1000 labelled captured rows\)$/);
     const retrain = await until('the retrain run', async () => runs().find((e) => e.name === started.runId));
     await retrain.done;
-    expect(JSON.parse(retrain.input)).toMatchObject({ trigger: 'drift', key: `retrain/${started.runId}/_manifest.json`, parts: { prefix: `retrain/${started.runId}/`, marker: '_manifest.json' } });
+    const input = JSON.parse(retrain.input) as { key: string; parts: { prefix: string } };
+    expect(input).toMatchObject({ trigger: 'drift', key: `${input.parts.prefix}_manifest.json`, parts: { prefix: expect.stringMatching(new RegExp(`^retrain/${started.runId}/[0-9a-f]{8}/$`)), marker: '_manifest.json' } });
     // It ran the whole pipeline on 3,000 + 1,000 rows, the gate judging it against the champion it would replace.
     expect({ status: retrain.status, error: retrain.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
     expect(JSON.parse(retrain.output!)).toMatchObject({ evaluate: { decision: expect.stringMatching(/^(deploy|reject)$/) } });
     const [validation] = await documents<Record<string, unknown>>(platform, `runs/${started.runId}/validate/report.json`);
     expect(JSON.stringify(validation)).toMatch(/"rowCount":4000\b/);
-    const captured = await platform.s3.send(new GetObjectCommand({ Bucket: platform.buckets.data, Key: `retrain/${started.runId}/part-00001-captured.csv` }));
+    const captured = await platform.s3.send(new GetObjectCommand({ Bucket: platform.buckets.data, Key: `${input.parts.prefix}part-00001-captured.csv` }));
     const csv = (await captured.Body!.transformToString()).trim().split('\n');
     expect(csv[0]).toBe('date,delay,distance,origin,destination');
     expect(csv).toHaveLength(1001);

@@ -101,10 +101,11 @@ test('a newer part-folder run and labels kept after it: every part copied, the l
 
   // Assess: the run's input names the assembled folder.
   const input = started();
-  const folder = `retrain/${result.runId!}/`;
+  const folder = input.parts!.prefix;
+  expect(folder).toMatch(new RegExp(`^retrain/${result.runId!}/[0-9a-f]{8}/$`));
   expect(input).toEqual({ runId: result.runId, bucket: DATA, key: `${folder}_manifest.json`, parts: { prefix: folder, marker: '_manifest.json' }, trigger: 'drift' });
   expect(result.reason).toMatch(
-    /retraining on s3:\/\/retrain-data-test\/retrain\/run-flights-drift-\d{12}-[0-9a-f]{6}\/ \(s3:\/\/retrain-data-test\/validated\/run-b\/ \+ 5 labelled captured rows\); 1 labelled captured rows outside the dataset's schema left out \(request far: distance 7000 is outside \[1, 6000\]\)$/,
+    /retraining on s3:\/\/retrain-data-test\/retrain\/run-flights-drift-\d{12}-[0-9a-f]{6}\/[0-9a-f]{8}\/ \(s3:\/\/retrain-data-test\/validated\/run-b\/ \+ 5 labelled captured rows\); 1 labelled captured rows outside the dataset's schema left out \(request far: distance 7000 is outside \[1, 6000\]\)$/,
   );
   // The manifest names the parts and where the labelled rows this dataset did not take start.
   expect(JSON.parse(await text(DATA, `${folder}_manifest.json`))).toEqual({ parts: ['part-00000-part-0.csv', 'part-00001-part-1.csv', 'part-00002-captured.csv'], labelledAfter: keptKey });
@@ -121,9 +122,9 @@ test("after a retrain's dataset was validated, the next retrain takes only the l
   // Prepare: a retrain's folder with its manifest (labels taken through `taken`), validated by its run;
   // then one labelled batch that the mark leaves out (written before it) and one after it.
   const taken = labelledRowsKey('flights', '2026-11-27T09:00:00.000Z');
-  await put(DATA, 'retrain/run-flights-drift-202611270000-aaaaaa/_manifest.json', JSON.stringify({ parts: ['part-00000-a.csv'], labelledAfter: taken }));
+  await put(DATA, 'retrain/run-flights-drift-202611270000-aaaaaa/0badcafe/_manifest.json', JSON.stringify({ parts: ['part-00000-a.csv'], labelledAfter: taken }));
   await wait(1100);
-  await put(DATA, 'validated/run-d/retrain/run-flights-drift-202611270000-aaaaaa/part-00000-a.csv', flightsCsv(flights(30)));
+  await put(DATA, 'validated/run-d/retrain/run-flights-drift-202611270000-aaaaaa/0badcafe/part-00000-a.csv', flightsCsv(flights(30)));
   await wait(1100);
   await put(ARTIFACTS, labelledRowsKey('flights', '2026-11-27T08:00:00.000Z'), labelledLines(labelled(4, () => 1)));
   await put(ARTIFACTS, labelledRowsKey('flights', '2026-11-27T09:30:00.000Z'), labelledLines(labelled(2, () => 55)));
@@ -132,7 +133,8 @@ test("after a retrain's dataset was validated, the next retrain takes only the l
   const result = await retrain.handler(alarm('flights-prod-dataset-drift'));
 
   // Assess: the rows after the mark (and the test before's, later still) — not the 4 before it.
-  const captured = (await text(DATA, `retrain/${result.runId!}/part-00001-captured.csv`)).trim().split('\n').slice(1);
+  expect(result.runId).toBeDefined();
+  const captured = (await text(DATA, `${started().parts!.prefix}part-00001-captured.csv`)).trim().split('\n').slice(1);
   expect(captured.filter((l) => l.split(',')[1] === '1')).toHaveLength(0);
   expect(captured.filter((l) => l.split(',')[1] === '55')).toHaveLength(2);
 });

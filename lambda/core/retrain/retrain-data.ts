@@ -4,7 +4,7 @@
  * arrived after that data was written (`monitoring/<name>/labelled/`), as one part-file dataset the
  * validate stage checks like any upload:
  *
- * `retrain/<runId>/part-00000-<name>` … (copies of the validated files), `part-<n>-captured.csv` (the labelled
+ * `retrain/<runId>/<assembly>/part-00000-<name>` … (copies of the validated files), `part-<n>-captured.csv` (the labelled
  * captures, in the validated CSV's column order, the target column filled from the labels), and
  * `_manifest.json` last, naming the parts in order and where the labelled rows it did not take start. The
  * labelled rows a retrain takes are those not in the newest validated data: after that data was written for
@@ -12,7 +12,8 @@
  * retrains or taken twice, and a retrain whose validation failed leaves its rows to the next.
  * Captured rows the dataset's schema would fail (a value out of range, a code the regex refuses) are left out
  * and counted, so one bad request cannot fail every retrain. Concurrent triggers of one episode claim the
- * folder (`_claim.json`, written only if absent) before assembling it.
+ * run (`retrain/<runId>/_claim.json`, written only if absent) before assembling; each assembles in its own
+ * folder all the same, so a store that ignores the condition (s3rver) cannot mix two assemblies.
  *
  * A part folder's parts must share one format and header, so the captured rows join only CSV data; for
  * other formats the retrain uses the validated data alone and says why. Plain cases need no folder: one
@@ -25,9 +26,18 @@ import { cellViolation } from '../validation/cell-check';
 import { CsvParser } from '../validation/csv-parser';
 import { baseName, isDataFileName } from '../validation/dataset-parts';
 
-/** The folder a retrain's dataset is assembled in. */
-export function retrainFolder(runId: string): string {
-  return `${DATA_PREFIX.retrain}${runId}/`;
+/**
+ * The folder one trigger assembles a retrain's dataset in: `retrain/<runId>/<assembly>/`. Each trigger of an
+ * episode has its own assembly folder, so triggers that race (where the claim is not enforced) never write
+ * into each other's dataset; the run starts on the folder of the trigger whose start succeeded.
+ */
+export function retrainFolder(runId: string, assembly: string): string {
+  return `${DATA_PREFIX.retrain}${runId}/${assembly}/`;
+}
+
+/** The claim of a retrain run's assembly: `retrain/<runId>/_claim.json`, written only if absent. */
+export function retrainClaimKey(runId: string): string {
+  return `${DATA_PREFIX.retrain}${runId}/_claim.json`;
 }
 
 /** The run folder (`validated/<runId>/`) of a key under `validated/`, or undefined. */
@@ -50,15 +60,14 @@ export interface RetrainManifest {
 }
 
 /**
- * The retrain folder (`retrain/<id>/`) a validated run's files came from, when that run validated a retrain's
+ * The retrain folder (`retrain/<runId>/<assembly>/`) a validated run's files came from, when that run validated a retrain's
  * assembled dataset (its copies sit under `validated/<run>/retrain/<id>/`); undefined for an upload.
  */
 export function retrainFolderOf(validatedKeys: readonly string[]): string | undefined {
   for (const key of validatedKeys) {
     const folder = validatedRunFolder(key);
     const rest = folder ? key.slice(folder.length) : '';
-    const match = new RegExp(`^${DATA_PREFIX.retrain}([^/]+)/`).exec(rest);
-    if (match) return `${DATA_PREFIX.retrain}${match[1]}/`;
+    if (rest.startsWith(DATA_PREFIX.retrain)) return rest.slice(0, rest.lastIndexOf('/') + 1);
   }
   return undefined;
 }
@@ -131,10 +140,9 @@ export function labelledCsv(rows: readonly LabelledRow[], header: readonly strin
 }
 
 /** The parts of a retrain folder, in order: copies of the validated files, then the captured rows. */
-export function retrainParts(runId: string, validatedKeys: readonly string[], withCaptured: boolean): { copies: Array<{ from: string; to: string }>; captured?: string; manifest: string; claim: string; names: string[] } {
-  const folder = retrainFolder(runId);
+export function retrainParts(folder: string, validatedKeys: readonly string[], withCaptured: boolean): { copies: Array<{ from: string; to: string }>; captured?: string; manifest: string; names: string[] } {
   const copies = validatedKeys.map((from, i) => ({ from, to: `${folder}part-${String(i).padStart(5, '0')}-${baseName(from)}` }));
   const captured = withCaptured ? `${folder}part-${String(validatedKeys.length).padStart(5, '0')}-captured.csv` : undefined;
   const names = [...copies.map((c) => c.to), ...(captured ? [captured] : [])].map((k) => k.slice(folder.length));
-  return { copies, ...(captured ? { captured } : {}), manifest: `${folder}_manifest.json`, claim: `${folder}_claim.json`, names };
+  return { copies, ...(captured ? { captured } : {}), manifest: `${folder}_manifest.json`, names };
 }

@@ -3,7 +3,7 @@
  * captures as CSV in the validated file's column order (the target from the label, quoting as RFC 4180,
  * newest last), the CSV header reader, and the part folder's layout and manifest order.
  */
-import { csvHeader, isValidatedDataKey, labelledAfterKey, labelledCsv, retrainParts, validatedRunFolder } from '../../../lambda/core/retrain/retrain-data';
+import { csvHeader, isValidatedDataKey, labelledAfterKey, labelledCsv, retrainClaimKey, retrainFolder, retrainFolderOf, retrainParts, validatedRunFolder } from '../../../lambda/core/retrain/retrain-data';
 import type { LabelledRow } from '../../../lambda/core/monitoring/live-quality';
 
 test('the run folder of a validated key; keys outside validated/ have none', () => {
@@ -44,17 +44,25 @@ test("labelled captures as CSV in the validated file's column order: the target 
 });
 
 test('the part folder: copies keep their names behind an ordering prefix, the captured part last, the manifest names them in order', () => {
-  const plan = retrainParts('run-x', ['validated/run-1/q1/part-0.csv', 'validated/run-1/q1/part-1.csv'], true);
+  const folder = retrainFolder('run-x', 'a1b2c3d4');
+  expect(folder).toBe('retrain/run-x/a1b2c3d4/');
+  const plan = retrainParts(folder, ['validated/run-1/q1/part-0.csv', 'validated/run-1/q1/part-1.csv'], true);
   expect(plan.copies).toEqual([
-    { from: 'validated/run-1/q1/part-0.csv', to: 'retrain/run-x/part-00000-part-0.csv' },
-    { from: 'validated/run-1/q1/part-1.csv', to: 'retrain/run-x/part-00001-part-1.csv' },
+    { from: 'validated/run-1/q1/part-0.csv', to: 'retrain/run-x/a1b2c3d4/part-00000-part-0.csv' },
+    { from: 'validated/run-1/q1/part-1.csv', to: 'retrain/run-x/a1b2c3d4/part-00001-part-1.csv' },
   ]);
-  expect(plan.captured).toBe('retrain/run-x/part-00002-captured.csv');
-  expect(plan.manifest).toBe('retrain/run-x/_manifest.json');
+  expect(plan.captured).toBe('retrain/run-x/a1b2c3d4/part-00002-captured.csv');
+  expect(plan.manifest).toBe('retrain/run-x/a1b2c3d4/_manifest.json');
   expect(plan.names).toEqual(['part-00000-part-0.csv', 'part-00001-part-1.csv', 'part-00002-captured.csv']);
-  const copiesOnly = retrainParts('run-x', ['validated/run-1/a.parquet'], false);
+  const copiesOnly = retrainParts(folder, ['validated/run-1/a.parquet'], false);
   expect(copiesOnly.names).toEqual(['part-00000-a.parquet']);
   expect(copiesOnly.captured).toBeUndefined();
+});
+
+test("the retrain folder a validated run's files came from: the assembly folder of its copies; none for an upload", () => {
+  expect(retrainFolderOf(['validated/run-9/retrain/run-x/a1b2c3d4/part-00000-a.csv', 'validated/run-9/retrain/run-x/a1b2c3d4/part-00001-captured.csv'])).toBe('retrain/run-x/a1b2c3d4/');
+  expect(retrainFolderOf(['validated/run-9/flights.csv'])).toBeUndefined();
+  expect(retrainClaimKey('run-x')).toBe('retrain/run-x/_claim.json');
 });
 
 test('labelled rows after a moment: the listing starts after that moment’s key', () => {

@@ -117,7 +117,7 @@ describe('answers over HTTP', () => {
     // Assess
     expect(answer.status).toBe(200);
     expect(answer.headers).toMatchObject({ 'content-type': 'application/json', 'x-model-version': '1' });
-    expect(answer.body).toEqual({ requestId: answer.headers['x-request-id'], modelVersion: 1, predictions: [expect.any(Number)] });
+    expect(answer.body).toEqual({ requestId: answer.headers['x-request-id'], at: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/), modelVersion: 1, predictions: [expect.any(Number)] });
   });
 
   test('an unknown category is no error: 200, it takes the spec\'s "other" code', async () => {

@@ -107,7 +107,7 @@ describe('mlops predict --local', () => {
     // Assess
     expect([json.code, text.code]).toEqual([0, 0]);
     const answer = JSON.parse(json.stdout) as { requestId: string; modelVersion: number; predictions: number[] };
-    expect(answer).toEqual({ requestId: expect.any(String), modelVersion: 1, predictions: [expect.any(Number)] });
+    expect(answer).toEqual({ requestId: expect.any(String), at: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/), modelVersion: 1, predictions: [expect.any(Number)] });
     expect(text.stdout.split('\n')).toEqual([expect.stringMatching(/^model v1: 1 prediction \(request [0-9a-f-]{36}\)$/), `  [0] ${shown(answer.predictions[0]!)}`]);
   });
 

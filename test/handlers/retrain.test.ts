@@ -90,7 +90,7 @@ test('a newer part-folder run and labels kept after it: every part copied, the l
   await wait(1100);
   await put(DATA, 'validated/run-b/q1/part-0.csv', flightsCsv(flights(20)));
   await put(DATA, 'validated/run-b/q1/part-1.csv', flightsCsv(flights(40).slice(20)));
-  await put(DATA, 'validated/run-b/q1/_SUCCESS', '');
+  await put(DATA, 'validated/run-b/q1/_SUCCESS', 'marker');
   await wait(1100);
   const outOfRange = { ...labelled(1, () => 9)[0]!, requestId: 'far', record: { ...labelled(1, () => 9)[0]!.record, distance: 7000 } };
   const keptKey = labelledRowsKey('flights', new Date().toISOString());

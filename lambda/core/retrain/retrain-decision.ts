@@ -13,6 +13,7 @@
  * (`retrainRecordKey`), so the history the rules read is the record of what they decided. The gate still
  * applies to the run it starts: a retrained model that is worse than the champion is rejected.
  */
+import { createHash } from 'node:crypto';
 import { ARTIFACT_PREFIX } from '../layout';
 
 /** `monitoring.retrain`: the guardrails. */
@@ -82,9 +83,13 @@ export function decideRetrain(situation: RetrainSituation): RetrainVerdict {
   return { start: true, reason: `alarm ${alarm.name} went to ALARM` };
 }
 
-/** Key of a retrain decision: `monitoring/<name>/retrain/<time>-<decision>.json`, time-ordered. */
-export function retrainRecordKey(name: string, record: Pick<RetrainRecord, 'at' | 'decision'>): string {
-  return `${retrainPrefix(name)}${record.at.replace(/[:.]/g, '-')}-${record.decision}.json`;
+/**
+ * Key of a retrain decision: `monitoring/<name>/retrain/<time>-<decision>-<alarm hash>.json`, time-ordered. The
+ * alarm's hash keeps apart the decisions of one episode's alarms, which fire together and can be stamped with
+ * the same millisecond (one would otherwise overwrite the other).
+ */
+export function retrainRecordKey(name: string, record: Pick<RetrainRecord, 'at' | 'decision' | 'alarm'>): string {
+  return `${retrainPrefix(name)}${record.at.replace(/[:.]/g, '-')}-${record.decision}-${createHash('sha256').update(record.alarm).digest('hex').slice(0, 8)}.json`;
 }
 
 /** The folder of a model's retrain decisions. */

@@ -48,6 +48,9 @@ test('a cooldown of 0 allows back-to-back starts up to the cap', () => {
   expect(decideRetrain(situation({ policy, history: [started('2026-11-27T11:59:00.000Z'), started('2026-11-27T11:00:00.000Z')] }))).toMatchObject({ start: false, rule: 'weekly-cap' });
 });
 
-test('decisions are recorded time-ordered under monitoring/<name>/retrain/', () => {
-  expect(retrainRecordKey('flights', { at: '2026-11-27T12:00:00.000Z', decision: 'skipped' })).toBe('monitoring/flights/retrain/2026-11-27T12-00-00-000Z-skipped.json');
+test('decisions are recorded time-ordered under monitoring/<name>/retrain/; two alarms deciding in the same millisecond get two keys', () => {
+  const at = '2026-11-27T12:00:00.000Z';
+  const origin = retrainRecordKey('flights', { at, decision: 'skipped', alarm: 'flights-prod-drift-origin' });
+  expect(origin).toMatch(/^monitoring\/flights\/retrain\/2026-11-27T12-00-00-000Z-skipped-[0-9a-f]{8}\.json$/);
+  expect(retrainRecordKey('flights', { at, decision: 'skipped', alarm: 'flights-prod-drift-distance' })).not.toBe(origin);
 });

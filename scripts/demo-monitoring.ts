@@ -81,14 +81,19 @@ async function flightsOf(file: string, rows: number, filter: (row: FlightRow) =>
   });
 }
 
-/** Wait for a condition, polling. */
+/** Wait for a condition, polling; a probe that fails (an object read while it is being written) is tried again. */
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  let lastError: unknown;
   for (let waited = 0; waited < timeoutMs; waited += 250) {
-    const found = await probe();
-    if (found !== undefined) return found;
+    try {
+      const found = await probe();
+      if (found !== undefined) return found;
+    } catch (error) {
+      lastError = error;
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
 }
 
 /** Run the chapter. */

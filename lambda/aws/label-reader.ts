@@ -4,11 +4,11 @@
  * parsed as label lines. Nothing is moved or deleted: a labels file stays where
  * it is, its bad lines are named in the report.
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DATA_PREFIX } from '../core/layout';
 import { isUnjudged, parseLabelLines, type LabelProblem, type LabelsObject, type QualityState, type RequestLabels } from '../core/monitoring/live-quality';
 import { isDataFileName, baseName } from '../core/validation/dataset-parts';
-import { listObjects } from './s3-store';
+import { getText, listObjects } from './s3-store';
 
 /** The labels read, and where they came from. */
 export interface LabelsRead {
@@ -32,7 +32,7 @@ export async function readNewLabels(client: S3Client, bucket: string, state: Qua
   const labels: LabelsRead['labels'] = [];
   const problems: LabelProblem[] = [];
   for (const o of objects) {
-    const text = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: o.key }))).Body!.transformToString();
+    const text = await getText(client, bucket, o.key);
     const parsed = parseLabelLines(text, o.key);
     labels.push(...parsed.labels.map((l) => ({ ...l, key: o.key })));
     problems.push(...parsed.problems);

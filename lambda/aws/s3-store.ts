@@ -126,6 +126,12 @@ export async function copyObject(client: S3Client, from: ObjectRef, to: { bucket
   }
 }
 
+/** The text of an object (UTF-8), or of its first bytes with `range` (`bytes=0-65535`). */
+export async function getText(client: S3Client, bucket: string, key: string, options: { readonly range?: string } = {}): Promise<string> {
+  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(options.range ? { Range: options.range } : {}) }));
+  return out.Body!.transformToString();
+}
+
 /** One listed object. */
 export interface ListedObject {
   readonly key: string;

@@ -9,7 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { auditRecorder } from '../aws/audit-recorder';
 import { s3Client } from '../aws/clients';
-import { readCaptures } from '../aws/capture-reader';
+import { captureReader } from '../aws/capture-reader';
 import { readNewLabels } from '../aws/label-reader';
 import { s3ArtifactStore } from '../aws/s3-artifact-store';
 import { s3RegistryStore } from '../aws/s3-registry-store';
@@ -28,6 +28,9 @@ const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: 
 const store = s3RegistryStore(s3Client(), env.ARTIFACT_BUCKET);
 const artifacts = s3ArtifactStore(s3Client(), env.ARTIFACT_BUCKET);
 const audit = auditRecorder({ enabled: env.GOVERNANCE === 'on', client: s3Client(), bucket: env.ARTIFACT_BUCKET, environment: env.ENVIRONMENT_NAME });
+
+/** Reads capture hour folders (each once per invocation). */
+type CaptureHours = ReturnType<typeof captureReader>;
 
 /** What one live-quality check did. */
 export type QualityCheckResult = { readonly checked: false; readonly reason: string } | { readonly checked: true; readonly reportKey: string; readonly report: QualityReport };
@@ -51,7 +54,7 @@ function emit(report: DriftReport): void {
  * Live quality: labels uploaded since the last verdict, joined with their captured requests, scored with
  * the gate metric; the joined rows are kept for retraining. Without enough rows the labels stay pending.
  */
-async function checkQuality(champion: number, now: Date): Promise<QualityCheckResult> {
+async function checkQuality(champion: number, now: Date, captures: CaptureHours): Promise<QualityCheckResult> {
   const name = env.PLATFORM_NAME;
   let state = await store.get<QualityState>(qualityStateKey(name));
   const since = new Date(now.getTime() - env.WINDOW_HOURS * 3_600_000);
@@ -66,7 +69,7 @@ async function checkQuality(champion: number, now: Date): Promise<QualityCheckRe
   if (!spec) return { checked: false, reason: `champion v${champion} has no transform-spec.json` };
   const firstUpload = read.objects[0]!.lastModified.getTime();
   const searched = { from: new Date(Math.min(firstUpload, now.getTime()) - env.WINDOW_HOURS * 3_600_000), to: now };
-  const { records, skipped } = await readCaptures(s3Client(), env.ARTIFACT_BUCKET, labelCaptureHours(read.labels, searched));
+  const { records, skipped } = await captures(labelCaptureHours(read.labels, searched));
   const { report: checked, rows } = checkLiveQuality({
     at: now,
     environment: env.ENVIRONMENT_NAME,
@@ -118,27 +121,28 @@ export async function handler(): Promise<DriftCheckResult> {
     return { checked: false, reason: `'${name}' has no champion yet` };
   }
   // Live quality does not wait for the drift verdict, nor fails it: its own errors are logged and reported.
+  // The two read the capture hours through one reader, so an hour both need is read once.
   const now = new Date();
-  const quality = await checkQuality(champion.version, now).catch((error: unknown): QualityCheckResult => {
+  const captures = captureReader(s3Client(), env.ARTIFACT_BUCKET);
+  const quality = await checkQuality(champion.version, now, captures).catch((error: unknown): QualityCheckResult => {
     logger.error('live-quality check failed', { error: error as Error });
     return { checked: false, reason: `live-quality check failed: ${(error as Error).message}` };
   });
-  const drift = await checkDriftOf(champion.version, now);
+  const drift = await checkDriftOf(champion.version, now, captures);
   return { ...drift, quality };
 }
 
 /** The drift check of the champion's inputs. */
-async function checkDriftOf(version: number, now: Date): Promise<DriftOnlyResult> {
+async function checkDriftOf(version: number, now: Date, captures: CaptureHours): Promise<DriftOnlyResult> {
   const name = env.PLATFORM_NAME;
-  const champion = { version };
-  const baseline = await store.get<DriftBaseline>(versionKey(name, champion.version, DRIFT_BASELINE_FILE));
+  const baseline = await store.get<DriftBaseline>(versionKey(name, version, DRIFT_BASELINE_FILE));
   if (!baseline) {
-    logger.warn('the champion has no drift baseline (registered before baselines existed); retrain to get one', { version: champion.version });
-    return { checked: false, reason: `champion v${champion.version} has no ${DRIFT_BASELINE_FILE}` };
+    logger.warn('the champion has no drift baseline (registered before baselines existed); retrain to get one', { version: version });
+    return { checked: false, reason: `champion v${version} has no ${DRIFT_BASELINE_FILE}` };
   }
   const state = await store.get<DriftState>(driftStateKey(name));
   const window = driftWindow(now, env.WINDOW_HOURS, state);
-  const { records, skipped } = await readCaptures(s3Client(), env.ARTIFACT_BUCKET, captureHourPrefixes(window));
+  const { records, skipped } = await captures(captureHourPrefixes(window));
   for (const s of skipped) logger.warn('capture object skipped', { ...s });
   const report = checkDrift({
     baseline,
@@ -146,7 +150,7 @@ async function checkDriftOf(version: number, now: Date): Promise<DriftOnlyResult
     skipped,
     window,
     modelName: name,
-    modelVersion: champion.version,
+    modelVersion: version,
     environment: env.ENVIRONMENT_NAME,
     options: { minRows: env.MIN_ROWS, datasetDriftShare: env.DATASET_DRIFT_SHARE, columnDriftThreshold: env.COLUMN_DRIFT_THRESHOLD },
   });
@@ -160,7 +164,7 @@ async function checkDriftOf(version: number, now: Date): Promise<DriftOnlyResult
     await audit({
       kind: 'drift',
       decision: report.result.datasetDrift ? 'drift' : 'no-drift',
-      subject: { model: name, version: champion.version },
+      subject: { model: name, version: version },
       reason: `${report.result.driftedCount} of ${Object.keys(report.result.columns).length} columns drifted (share ${report.result.driftedShare.toFixed(2)}, dataset drift from ${report.result.datasetDriftShare})${drifted.length > 0 ? `: ${drifted.join(', ')}` : ''}`,
       evidence: { reportKey, rows: report.rows, window: report.window },
       by: 'drift-check',
@@ -168,7 +172,7 @@ async function checkDriftOf(version: number, now: Date): Promise<DriftOnlyResult
   }
   logger.info('drift checked', {
     reportKey,
-    version: champion.version,
+    version: version,
     rows: report.rows,
     ...(report.result ? { driftedShare: report.result.driftedShare, datasetDrift: report.result.datasetDrift, drifted: Object.entries(report.result.columns).filter(([, c]) => c.drifted).map(([c]) => c) } : { noVerdict: report.noVerdict }),
   });

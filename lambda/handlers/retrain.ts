@@ -7,13 +7,13 @@
  */
 import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { auditRecorder } from '../aws/audit-recorder';
 import { s3Client, sfnClient } from '../aws/clients';
 import { s3RegistryStore } from '../aws/s3-registry-store';
-import { copyObject, listObjects, putJson } from '../aws/s3-store';
+import { copyObject, getText, listObjects, putJson } from '../aws/s3-store';
 import { DATA_PREFIX } from '../core/layout';
 import { labelledPrefix, parseLabelledLines, type LabelledRow } from '../core/monitoring/live-quality';
 import { admitLabelledRows, csvHeader, isValidatedDataKey, labelColumn, labelledAfterKey, labelledCsv, retrainClaimKey, retrainFolder, retrainFolderOf, retrainParts, validatedRunFolder, type RetrainManifest } from '../core/retrain/retrain-data';
@@ -51,9 +51,8 @@ async function newestValidated(): Promise<{ keys: string[]; at: Date } | undefin
   }
   if (!newest) return undefined;
   const folder = validatedRunFolder(newest.key)!;
-  const keys = listed.filter((o) => isValidatedDataKey(folder, o.key)).map((o) => o.key);
-  const at = Math.max(...listed.filter((o) => keys.includes(o.key)).map((o) => o.lastModified?.getTime() ?? 0));
-  return { keys, at: new Date(at) };
+  const files = listed.filter((o) => isValidatedDataKey(folder, o.key));
+  return { keys: files.map((o) => o.key), at: new Date(Math.max(...files.map((o) => o.lastModified?.getTime() ?? 0))) };
 }
 
 /** Captured rows kept by the live-quality check after the `startAfter` key, oldest first, and the last key read. */
@@ -61,8 +60,7 @@ async function labelledAfter(startAfter: string): Promise<{ rows: LabelledRow[];
   const listed = await listObjects(s3Client(), env.ARTIFACT_BUCKET, labelledPrefix(env.PLATFORM_NAME), { startAfter });
   const rows: LabelledRow[] = [];
   for (const o of listed) {
-    const text = await (await s3Client().send(new GetObjectCommand({ Bucket: env.ARTIFACT_BUCKET, Key: o.key }))).Body!.transformToString();
-    const parsed = parseLabelledLines(text, o.key);
+    const parsed = parseLabelledLines(await getText(s3Client(), env.ARTIFACT_BUCKET, o.key), o.key);
     for (const p of parsed.problems) logger.warn('labelled row skipped', { ...p });
     rows.push(...parsed.rows);
   }
@@ -81,8 +79,7 @@ async function labelledStart(validated: { keys: string[]; at: Date }): Promise<s
 
 /** The header of a CSV object (its first 64 KiB), or undefined. */
 async function headerOf(key: string): Promise<string[] | undefined> {
-  const head = await s3Client().send(new GetObjectCommand({ Bucket: env.DATA_BUCKET, Key: key, Range: 'bytes=0-65535' }));
-  return csvHeader(await head.Body!.transformToString(), dataset.delimiter);
+  return csvHeader(await getText(s3Client(), env.DATA_BUCKET, key, { range: 'bytes=0-65535' }), dataset.delimiter);
 }
 
 /** What a retrain runs on: the pipeline input's data fields, and what the record says about it. */

@@ -317,15 +317,14 @@ function categoricalBaseline(
   thresholds: Record<DriftMethod, number>,
   categoryCap: number,
 ): DriftColumnBaseline {
-  const frequencies = new Map<string, number>();
-  let n = 0;
+  const counts = new Map<string, number>();
+  let nullCount = 0;
   for (let i = 0; i < values.length; i++) {
     const key = categoryKey(values[i]);
-    if (key === undefined) continue;
-    n++;
-    frequencies.set(key, (frequencies.get(key) ?? 0) + 1);
+    if (key === undefined) nullCount++;
+    else counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return countedCategoricalBaseline(frequencies, values.length - n, options, thresholds, categoryCap);
+  return countedCategoricalBaseline(counts, nullCount, options, thresholds, categoryCap);
 }
 
 function countedCategoricalBaseline(
